@@ -1,0 +1,7 @@
+package io.pgpilot.cluster;
+
+/** The role the sentinel wants a member to have. */
+public enum Role {
+    PRIMARY,
+    STANDBY
+}

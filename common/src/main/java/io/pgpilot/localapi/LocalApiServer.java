@@ -1,0 +1,191 @@
+package io.pgpilot.localapi;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+
+/**
+ * A Kubernetes API server for one machine: fabric8's mock server in CRUD mode (objects are stored, and
+ * resourceVersion conflicts, watches and label selectors behave as on a real server), plus the discovery
+ * documents kubectl needs. Local mode and the tests run it as its own process, so that killing or
+ * stopping it is a real API outage for every client.
+ *
+ * <p>State is in memory only: a restarted server is empty.
+ */
+public final class LocalApiServer implements AutoCloseable {
+
+    private final KubernetesMockServer server;
+    private final int port;
+    private final Writer auditLog;
+
+    private LocalApiServer(KubernetesMockServer server, int port, Writer auditLog) {
+        this.server = server;
+        this.port = port;
+        this.auditLog = auditLog;
+    }
+
+    /**
+     * Starts the server on 127.0.0.1.
+     *
+     * @param port     the port, or 0 to let the system choose one
+     * @param auditLog when not null, every request's method and path is appended to it, one per line
+     */
+    public static LocalApiServer start(int port, Path auditLog) throws IOException {
+        Writer audit = auditLog == null ? null
+                : Files.newBufferedWriter(auditLog, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+        String[] address = new String[1];
+        Dispatcher dispatcher = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                String path = request.getPath();
+                if (audit != null) {
+                    audit(audit, request.getMethod() + " " + path);
+                }
+                String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+                String document = "GET".equals(request.getMethod()) ? Discovery.document(bare, address[0]) : null;
+                if (document != null) {
+                    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(document);
+                }
+                return crud.dispatch(request);
+            }
+        };
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init(InetAddress.getByName("127.0.0.1"), port);
+        int actual = server.getPort();
+        address[0] = "127.0.0.1:" + actual;
+        return new LocalApiServer(server, actual, audit);
+    }
+
+    private static void audit(Writer audit, String line) {
+        synchronized (audit) {
+            try {
+                audit.write(line);
+                audit.write('\n');
+                audit.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Writes a kubeconfig for this server, atomically, so a reader never sees half a file. */
+    public void writeKubeconfig(Path file, String namespace) throws IOException {
+        String kubeconfig = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: pgpilot-local
+                  cluster:
+                    server: %s
+                contexts:
+                - name: pgpilot-local
+                  context:
+                    cluster: pgpilot-local
+                    namespace: %s
+                    user: pgpilot-local
+                current-context: pgpilot-local
+                users:
+                - name: pgpilot-local
+                  user:
+                    token: local
+                """.formatted(url(), namespace);
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, ".kubeconfig", ".tmp");
+        Files.writeString(tmp, kubeconfig);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Runs the server until the process is stopped: {@code --port N} (0 chooses), {@code --kubeconfig FILE}
+     * (written once listening; its appearance means ready), {@code --namespace NS}, {@code --audit-log FILE}.
+     */
+    public static void main(String[] args) throws Exception {
+        int port = 0;
+        Path kubeconfig = null;
+        Path audit = null;
+        String namespace = "default";
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (i + 1 >= args.length) {
+                usage("flag " + flag + " needs a value");
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--port" -> port = parsePort(value);
+                case "--kubeconfig" -> kubeconfig = Path.of(value);
+                case "--namespace" -> namespace = value;
+                case "--audit-log" -> audit = Path.of(value);
+                default -> usage("unknown flag " + flag);
+            }
+        }
+        if (kubeconfig == null) {
+            usage("--kubeconfig is required: the file clients and kubectl will use");
+        }
+        serve(port, kubeconfig, namespace, audit);
+    }
+
+    /** Starts, writes the kubeconfig, and blocks until the JVM shuts down. */
+    public static void serve(int port, Path kubeconfig, String namespace, Path auditLog) throws IOException, InterruptedException {
+        LocalApiServer server = start(port, auditLog);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "api-server-shutdown"));
+        server.writeKubeconfig(kubeconfig, namespace);
+        System.out.println("pgpilot local API server listening on " + server.url() + "; kubeconfig " + kubeconfig.toAbsolutePath());
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+
+    private static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port < 0 || port > 65535) {
+                usage("--port " + value + " is out of range: use 0 (choose a free port) to 65535");
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            usage("--port " + value + " is not a number: use 0 (choose a free port) to 65535");
+            return 0;
+        }
+    }
+
+    private static void usage(String problem) {
+        System.err.println("api-server: " + problem);
+        System.err.println("usage: api-server --kubeconfig FILE [--port N] [--namespace NS] [--audit-log FILE]");
+        System.exit(2);
+    }
+
+    @Override
+    public void close() {
+        server.destroy();
+        if (auditLog != null) {
+            try {
+                auditLog.close();
+            } catch (IOException ignored) {
+                // nothing left to record
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package io.pgpilot.process;
+
+/** The POSIX signals pgpilot sends to its own processes. */
+public enum Signal {
+    TERM,
+    KILL,
+    STOP,
+    CONT,
+    INT,
+    HUP
+}
