@@ -14,6 +14,7 @@ public record ObjectNames(String cluster) {
     public static final String ANNOTATION_STATUS = "pgpilot.io/status";
     public static final String SPEC_KEY = "spec.json";
     public static final String STATE_KEY = "state.json";
+    public static final String REQUEST_KEY = "request.json";
     /** Keys of the Secret holding the PostgreSQL passwords. */
     public static final String SUPERUSER_PASSWORD_KEY = "superuser-password";
     public static final String REPLICATION_PASSWORD_KEY = "replication-password";
@@ -44,6 +45,10 @@ public record ObjectNames(String cluster) {
 
     public String stateConfigMap() {
         return cluster + "-state";
+    }
+
+    public String requestConfigMap() {
+        return cluster + "-request";
     }
 
     public String sentinelLease() {

@@ -18,6 +18,7 @@ import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.cluster.ClusterState;
 import io.pgpilot.cluster.KeeperStatus;
 import io.pgpilot.cluster.ObjectNames;
+import io.pgpilot.cluster.OperatorRequest;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -87,6 +88,19 @@ public final class ClusterStore {
 
     public Write<ClusterState> updateState(ClusterState state, String resourceVersion) {
         return updateConfigMap(names.stateConfigMap(), "state", ObjectNames.STATE_KEY, state.toJson(), state, resourceVersion);
+    }
+
+    /** The operator's latest switchover or failover request and the sentinel's answer. */
+    public Read<OperatorRequest> readRequest() {
+        return readConfigMap(names.requestConfigMap(), ObjectNames.REQUEST_KEY, OperatorRequest::fromJson);
+    }
+
+    /** Writes a request or its answer; {@code resourceVersion} null creates the object. */
+    public Write<OperatorRequest> writeRequest(OperatorRequest request, String resourceVersion) {
+        if (resourceVersion == null) {
+            return createConfigMap(names.requestConfigMap(), "request", ObjectNames.REQUEST_KEY, request.toJson(), request);
+        }
+        return updateConfigMap(names.requestConfigMap(), "request", ObjectNames.REQUEST_KEY, request.toJson(), request, resourceVersion);
     }
 
     private interface Parser<T> {

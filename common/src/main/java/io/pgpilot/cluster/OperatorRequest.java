@@ -1,0 +1,47 @@
+package io.pgpilot.cluster;
+
+import java.util.UUID;
+
+/**
+ * A request from an operator ({@code pgpilot switchover}, {@code pgpilot failover}) to the active sentinel,
+ * kept in the {@code C-request} ConfigMap. The CLI writes it pending; the sentinel answers by setting the
+ * status and a message, so the CLI can tell the user what happened and why.
+ *
+ * @param id      distinguishes this request from earlier ones
+ * @param action  {@code switchover} (planned, zero loss, the primary is healthy) or {@code failover}
+ *                (promote a standby because the primary is not usable)
+ * @param target  the standby to promote, or null for the best one
+ * @param status  {@code pending}, {@code done} or {@code refused}
+ * @param message the sentinel's answer
+ */
+public record OperatorRequest(String id, String action, String target, String status, String message) {
+
+    public static final String SWITCHOVER = "switchover";
+    public static final String FAILOVER = "failover";
+    public static final String PENDING = "pending";
+    public static final String DONE = "done";
+    public static final String REFUSED = "refused";
+
+    public static OperatorRequest pending(String action, String target) {
+        if (!SWITCHOVER.equals(action) && !FAILOVER.equals(action)) {
+            throw new IllegalArgumentException("action '" + action + "' is not one of switchover, failover");
+        }
+        return new OperatorRequest(UUID.randomUUID().toString(), action, target, PENDING, null);
+    }
+
+    public boolean isPending() {
+        return PENDING.equals(status);
+    }
+
+    public OperatorRequest answered(String newStatus, String why) {
+        return new OperatorRequest(id, action, target, newStatus, why);
+    }
+
+    public static OperatorRequest fromJson(String json) {
+        return ClusterJson.read(json, OperatorRequest.class);
+    }
+
+    public String toJson() {
+        return ClusterJson.writePretty(this);
+    }
+}
