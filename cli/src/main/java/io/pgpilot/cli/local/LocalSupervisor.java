@@ -1,0 +1,217 @@
+package io.pgpilot.cli.local;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgpilot.cluster.ClusterSpec;
+import io.pgpilot.cluster.ObjectNames;
+import io.pgpilot.localapi.LocalApiServer;
+import io.pgpilot.process.JavaProcess;
+import io.pgpilot.process.Signal;
+import io.pgpilot.store.ClusterStore;
+import io.pgpilot.store.KubeClients;
+import io.pgpilot.store.Read;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The background process of a local cluster: it runs the API server, the keepers, the sentinels and the
+ * proxy as separate processes, and plays the part of the kubelet and the StatefulSet controller for its own
+ * keepers only. A deleted keeper Pod gets a graceful stop (SIGTERM) and comes back on the same data; a
+ * keeper whose process exits gets its Pod's container reported terminated, as Kubernetes would; the drill
+ * annotation decides whether it is started again.
+ */
+public final class LocalSupervisor {
+
+    private static final String KEEPER_MAIN = "io.pgpilot.keeper.KeeperMain";
+    private static final String SENTINEL_MAIN = "io.pgpilot.sentinel.SentinelMain";
+    private static final String PROXY_MAIN = "io.pgpilot.proxy.ProxyMain";
+
+    private final LocalLayout layout;
+    private final LocalConfig config;
+    private final Path dataRoot;
+    private final Map<String, JavaProcess> keepers = new HashMap<>();
+    private final Map<String, Integer> restarts = new HashMap<>();
+    private final Set<String> exitReported = new HashSet<>();
+    private final Set<String> terminating = new HashSet<>();
+    private final Map<String, JavaProcess> services = new HashMap<>();
+    private JavaProcess apiServer;
+    private KubernetesClient client;
+    private KeeperPods pods;
+    private volatile boolean stopping;
+
+    LocalSupervisor(LocalLayout layout, LocalConfig config, Path dataRoot) {
+        this.layout = layout;
+        this.config = config;
+        this.dataRoot = dataRoot;
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("logback.configurationFile", "logback-cli.xml");
+        if (args.length != 2 || !args[0].equals("--dir")) {
+            System.err.println("usage: LocalSupervisor --dir DIR (started by `pgpilot local up`)");
+            System.exit(2);
+        }
+        LocalLayout layout = new LocalLayout(Path.of(args[1]));
+        LocalConfig config = LocalConfig.read(layout.dir());
+        LocalSupervisor supervisor = new LocalSupervisor(layout, config, layout.data().toRealPath());
+        Files.writeString(layout.supervisorPid(), Long.toString(ProcessHandle.current().pid()));
+        Runtime.getRuntime().addShutdownHook(new Thread(supervisor::shutdown, "supervisor-shutdown"));
+        supervisor.run();
+    }
+
+    private static void log(String line) {
+        System.out.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " supervisor: " + line);
+        System.out.flush();
+    }
+
+    void run() throws Exception {
+        Files.deleteIfExists(layout.kubeconfig());
+        apiServer = JavaProcess.start("api-server", LocalApiServer.class.getName(),
+                List.of("--port", "0", "--kubeconfig", layout.kubeconfig().toString(), "--namespace", config.namespace(),
+                        "--audit-log", layout.apiAudit().toString()),
+                layout.log("api-server"), Map.of());
+        apiServer.awaitReady(() -> Files.exists(layout.kubeconfig()), Duration.ofSeconds(60), "writing its kubeconfig");
+        log("API server up; kubeconfig " + layout.kubeconfig());
+        client = KubeClients.create(layout.kubeconfig(), Duration.ofSeconds(3));
+        ObjectNames names = new ObjectNames(config.cluster());
+        ClusterStore store = new ClusterStore(client, config.namespace(), names);
+        pods = new KeeperPods(client, config.namespace(), names);
+        if (store.readSpec() instanceof Read.Missing<ClusterSpec>) {
+            store.createSpec(ClusterSpec.fromJson("{\"replicas\": " + config.keepers().size() + "}"));
+            log("created spec ConfigMap " + names.specConfigMap() + " with default settings");
+        }
+        for (int i = 0; i < config.sentinels(); i++) {
+            startService(config.cluster() + "-sentinel-" + i);
+        }
+        startService(config.cluster() + "-proxy");
+        while (!stopping) {
+            for (LocalConfig.Member keeper : config.keepers()) {
+                try {
+                    reconcile(keeper);
+                } catch (RuntimeException e) {
+                    log("cannot reconcile " + keeper.name() + ": " + e.getMessage());
+                }
+            }
+            restartDeadServices();
+            Thread.sleep(100);
+        }
+    }
+
+    /** One step of the kubelet/StatefulSet part for one keeper. */
+    private synchronized void reconcile(LocalConfig.Member keeper) throws IOException {
+        if (stopping) {
+            return;
+        }
+        String name = keeper.name();
+        JavaProcess process = keepers.get(name);
+        boolean alive = process != null && process.isAlive();
+        if (process != null && !alive && !exitReported.contains(name)) {
+            int code = process.process().exitValue();
+            exitReported.add(name);
+            terminating.remove(name);
+            log(name + " exited with code " + code + (code == 137 ? " (killed)" : code == 143 || code == 0 ? " (stopped)" : ""));
+            pods.reportTerminated(name, restarts.getOrDefault(name, 0), code);
+        }
+        Pod pod = pods.get(name);
+        if (pod == null) {
+            if (alive) {
+                if (terminating.add(name)) {
+                    log(name + ": Pod deleted; stopping the keeper gracefully (SIGTERM), it comes back on its data");
+                    process.signal(Signal.TERM);
+                }
+                return;
+            }
+            pods.create(name, restarts.getOrDefault(name, 0));
+            log(name + ": Pod created");
+            startKeeper(keeper);
+            return;
+        }
+        String desired = KeeperPods.desired(pod);
+        if (KeeperPods.RUNNING.equals(desired) && !alive) {
+            startKeeper(keeper);
+        } else if (KeeperPods.STOPPED.equals(desired) && alive && terminating.add(name)) {
+            log(name + ": stop requested; SIGTERM");
+            process.signal(Signal.TERM);
+        } else if (KeeperPods.KILLED.equals(desired) && alive) {
+            log(name + ": kill requested; SIGKILL");
+            process.signal(Signal.KILL);
+        }
+    }
+
+    private void startKeeper(LocalConfig.Member keeper) throws IOException {
+        String name = keeper.name();
+        int count = keepers.containsKey(name) ? restarts.merge(name, 1, Integer::sum) : restarts.getOrDefault(name, 0);
+        List<String> args = new ArrayList<>(List.of(
+                "--cluster", config.cluster(), "--namespace", config.namespace(), "--kubeconfig", layout.kubeconfig().toString(),
+                "--name", name, "--data-dir", dataRoot.resolve(name).toString(),
+                "--pg-port", Integer.toString(keeper.pgPort()), "--http-port", Integer.toString(keeper.httpPort()),
+                "--superuser-password-file", layout.superuserPassword().toString(),
+                "--replication-password-file", layout.replicationPassword().toString()));
+        JavaProcess process = JavaProcess.start(name, KEEPER_MAIN, args, layout.log(name), Map.of());
+        keepers.put(name, process);
+        exitReported.remove(name);
+        terminating.remove(name);
+        pods.reportRunning(name, count, process.pid());
+        log(name + ": keeper started (pid " + process.pid() + ", PostgreSQL port " + keeper.pgPort() + ")");
+    }
+
+    private void startService(String name) throws IOException {
+        List<String> common = List.of("--cluster", config.cluster(), "--namespace", config.namespace(), "--kubeconfig", layout.kubeconfig().toString());
+        List<String> args = new ArrayList<>(common);
+        String main;
+        if (name.endsWith("-proxy")) {
+            main = PROXY_MAIN;
+            args.addAll(List.of("--listen-host", "127.0.0.1", "--rw-port", Integer.toString(config.rwPort()),
+                    "--ro-port", Integer.toString(config.roPort()), "--http-port", Integer.toString(config.proxyHttpPort())));
+        } else {
+            main = SENTINEL_MAIN;
+            args.addAll(List.of("--name", name));
+        }
+        services.put(name, JavaProcess.start(name, main, args, layout.log(name), Map.of()));
+        log(name + " started");
+    }
+
+    private synchronized void restartDeadServices() throws IOException {
+        for (var entry : new ArrayList<>(services.entrySet())) {
+            if (!entry.getValue().isAlive() && !stopping) {
+                log(entry.getKey() + " exited with code " + entry.getValue().process().exitValue() + "; restarting it");
+                startService(entry.getKey());
+            }
+        }
+    }
+
+    /** Stops everything: sentinels first (no decisions during shutdown), then the proxy, keepers, API server. */
+    void shutdown() {
+        stopping = true;
+        synchronized (this) {
+            log("stopping the local cluster");
+            services.values().stream().filter(p -> !p.name().endsWith("-proxy")).forEach(p -> p.stop(Duration.ofSeconds(10)));
+            services.values().stream().filter(p -> p.name().endsWith("-proxy")).forEach(p -> p.stop(Duration.ofSeconds(10)));
+            keepers.values().forEach(p -> p.signal(Signal.TERM));
+            keepers.values().forEach(p -> p.stop(Duration.ofSeconds(30)));
+            if (client != null) {
+                client.close();
+            }
+            if (apiServer != null) {
+                apiServer.stop(Duration.ofSeconds(5));
+            }
+            try {
+                Files.deleteIfExists(layout.supervisorPid());
+                Files.deleteIfExists(layout.kubeconfig());
+            } catch (IOException e) {
+                log("cannot remove " + layout.supervisorPid() + ": " + e.getMessage());
+            }
+            log("stopped");
+        }
+    }
+}

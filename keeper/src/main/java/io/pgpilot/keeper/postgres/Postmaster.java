@@ -1,0 +1,110 @@
+package io.pgpilot.keeper.postgres;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The postmaster as a direct child of the keeper. Started through {@code setpriv --pdeathsig=KILL}, and the
+ * parent-death signal follows the thread that started it, so {@link #start} must be called from a thread
+ * that lives as long as the keeper (the keeper's convergence thread).
+ */
+public final class Postmaster {
+
+    private static final Logger log = LoggerFactory.getLogger(Postmaster.class);
+
+    private final Process process;
+    private final long startedAtNanos;
+
+    private Postmaster(Process process) {
+        this.process = process;
+        this.startedAtNanos = System.nanoTime();
+    }
+
+    public static Postmaster start(List<String> command, Path logFile) throws IOException {
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+        Postmaster postmaster = new Postmaster(process);
+        process.onExit().thenAccept(p -> log.info("postmaster pid {} exited with code {}", p.pid(), p.exitValue()));
+        return postmaster;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    public Integer exitCode() {
+        return process.isAlive() ? null : process.exitValue();
+    }
+
+    public long millisSinceStart() {
+        return (System.nanoTime() - startedAtNanos) / 1_000_000;
+    }
+
+    /**
+     * Fast shutdown (SIGINT): sessions are terminated at once and no new ones are accepted, then a
+     * checkpoint and an orderly exit, so the last WAL reaches the standbys. Escalates to immediate
+     * (SIGQUIT) when not done within {@code bound}.
+     *
+     * @return true when the postmaster has exited
+     */
+    public boolean stopFast(Duration bound) {
+        if (!process.isAlive()) {
+            return true;
+        }
+        signal("INT");
+        if (awaitExit(bound)) {
+            return true;
+        }
+        log.warn("postmaster pid {} still running {} ms after a fast shutdown request: stopping it immediately", pid(), bound.toMillis());
+        return stopImmediate(Duration.ofSeconds(5));
+    }
+
+    /** Immediate shutdown (SIGQUIT): every process exits without a checkpoint; the next start recovers. */
+    public boolean stopImmediate(Duration bound) {
+        if (!process.isAlive()) {
+            return true;
+        }
+        signal("QUIT");
+        if (awaitExit(bound)) {
+            return true;
+        }
+        process.destroyForcibly();
+        return awaitExit(Duration.ofSeconds(5));
+    }
+
+    /** Sends a signal without waiting; the fencing path uses this so nothing can hold it up. */
+    public void signal(String name) {
+        if (!process.isAlive()) {
+            return;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(pid())).redirectErrorStream(true).start();
+            kill.getInputStream().readAllBytes();
+            kill.waitFor();
+        } catch (IOException e) {
+            log.error("cannot send SIG{} to postmaster {}: {}", name, pid(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public boolean awaitExit(Duration bound) {
+        try {
+            return process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+}

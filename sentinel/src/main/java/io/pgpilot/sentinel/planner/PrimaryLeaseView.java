@@ -1,0 +1,27 @@
+package io.pgpilot.sentinel.planner;
+
+/**
+ * The {@code C-primary} Lease as this sentinel sees it.
+ *
+ * @param exists        the Lease object exists
+ * @param holder        the keeper allowed to write; null when released or absent
+ * @param epoch         its leaseTransitions
+ * @param msSinceChange how long ago this sentinel, by its own monotonic clock, last saw the record change
+ */
+public record PrimaryLeaseView(boolean exists, String holder, long epoch, long msSinceChange) {
+
+    public static final PrimaryLeaseView ABSENT = new PrimaryLeaseView(false, null, 0, 0);
+
+    public static PrimaryLeaseView held(String holder, long epoch, long msSinceChange) {
+        return new PrimaryLeaseView(true, holder, epoch, msSinceChange);
+    }
+
+    public static PrimaryLeaseView released(long epoch, long msSinceChange) {
+        return new PrimaryLeaseView(true, null, epoch, msSinceChange);
+    }
+
+    /** The holder gave the lease up: positive evidence it no longer writes. */
+    public boolean released() {
+        return exists && holder == null;
+    }
+}
