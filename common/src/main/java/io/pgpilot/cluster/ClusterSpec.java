@@ -64,6 +64,14 @@ public record ClusterSpec(
      * The result is not yet validated; call {@link #problems()}.
      */
     public static ClusterSpec fromJson(String json) {
+        return DEFAULT.withChanges(json);
+    }
+
+    /**
+     * This spec with the fields named in {@code json} replaced (a JSON merge of top-level fields): how a
+     * user's partial spec, or a change such as {@code {"synchronousMode": true}}, is applied. Not validated.
+     */
+    public ClusterSpec withChanges(String json) {
         JsonNode given;
         try {
             given = ClusterJson.mapper().readTree(json == null ? "" : json);
@@ -71,12 +79,12 @@ public record ClusterSpec(
             throw new ClusterJson.MalformedObjectException(e.getOriginalMessage(), e);
         }
         if (given == null || given.isMissingNode() || given.isNull()) {
-            return DEFAULT;
+            return this;
         }
         if (!given.isObject()) {
             throw new ClusterJson.MalformedObjectException("must be a JSON object of settings, not " + given.getNodeType().name().toLowerCase(Locale.ROOT));
         }
-        ObjectNode merged = ClusterJson.mapper().valueToTree(DEFAULT);
+        ObjectNode merged = ClusterJson.mapper().valueToTree(this);
         merged.setAll((ObjectNode) given);
         return ClusterJson.read(merged.toString(), ClusterSpec.class);
     }
@@ -151,9 +159,7 @@ public record ClusterSpec(
     }
 
     public ClusterSpec withPause(boolean paused) {
-        return new ClusterSpec(replicas, synchronousMode, minSynchronousStandbys, strictSynchronous, maxLagOnFailoverBytes,
-                maxLagForReadsBytes, renewIntervalMs, renewDeadlineMs, leaseDurationMs, departedKeeperGraceMs, paused,
-                postgresParameters, pgHba);
+        return withChanges("{\"pause\": " + paused + "}");
     }
 
     /** A spec that breaks one or more rules; the message lists them all. */

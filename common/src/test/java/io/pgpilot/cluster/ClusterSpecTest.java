@@ -34,6 +34,14 @@ class ClusterSpecTest {
     }
 
     @Test
+    void changesReplaceOnlyTheFieldsTheyName() {
+        ClusterSpec spec = ClusterSpec.fromJson("{\"replicas\": 5}").withChanges("{\"synchronousMode\": true}");
+        assertThat(spec.replicas()).isEqualTo(5);
+        assertThat(spec.synchronousMode()).isTrue();
+        assertThat(spec.withPause(true).pause()).isTrue();
+    }
+
+    @Test
     void aMisspelledFieldIsRefusedByName() {
         assertThatThrownBy(() -> ClusterSpec.fromJson("{\"synchronusMode\": true}"))
                 .isInstanceOf(ClusterJson.MalformedObjectException.class)

@@ -1,0 +1,237 @@
+package io.pgpilot.cli.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgpilot.cli.Main;
+import io.pgpilot.cli.drill.AcknowledgedWriter;
+import io.pgpilot.cli.drill.PrimarySampler;
+import io.pgpilot.cli.status.StatusReport;
+import io.pgpilot.cluster.ClusterSpec;
+import io.pgpilot.cluster.ObjectNames;
+import io.pgpilot.store.ClusterStore;
+import io.pgpilot.store.KubeClients;
+import io.pgpilot.store.Read;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * End to end on real processes: `pgpilot local up` brings up the API server, three keepers, two sentinels
+ * and the proxy; a writer inserts through the proxy and remembers every acknowledged row; a sampler checks
+ * that no two members ever accept writes at once. Then the drills a user would run, in order, on the same
+ * cluster.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocalClusterFailoverTest {
+
+    private Path dir;
+    private LocalConfig config;
+    private String password;
+    private ClusterStore store;
+    private AcknowledgedWriter writer;
+    private PrimarySampler sampler;
+
+    @BeforeAll
+    void up() throws Exception {
+        Path base = Path.of("/tmp/pgpilot-e2e");
+        Files.createDirectories(base);
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        dir = Files.createTempDirectory(base, "cluster");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        int rw = freePort();
+        int ro = freePort();
+        assertThat(Main.run("local", "up", "--dir", dir.toString(), "--rw-port", Integer.toString(rw), "--ro-port", Integer.toString(ro),
+                "--timeout", "240")).as("local up").isZero();
+        config = LocalConfig.read(dir);
+        password = Files.readString(dir.resolve("secrets/superuser-password")).trim();
+        store = new ClusterStore(KubeClients.create(dir.resolve("kubeconfig"), Duration.ofSeconds(3)), config.namespace(), new ObjectNames(config.cluster()));
+        writer = new AcknowledgedWriter(config.rwPort(), password).start();
+        sampler = new PrimarySampler(config.keepers().stream().collect(Collectors.toMap(LocalConfig.Member::name, LocalConfig.Member::pgPort)), password).start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > 20);
+    }
+
+    @AfterAll
+    void down() throws Exception {
+        try {
+            if (writer != null) {
+                writer.close();
+            }
+            if (sampler != null) {
+                sampler.close();
+                assertThat(sampler.violations()).as("moments when two members accepted writes").isEmpty();
+            }
+        } finally {
+            if (store != null) {
+                store.client().close();
+            }
+            Main.run("local", "down", "--dir", dir.toString(), "--clean");
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private StatusReport status() {
+        return StatusReport.of(config.cluster(), store.readState(), store.readPrimaryLease(), store.listKeepers(), store.listKeeperPods());
+    }
+
+    private String primary() {
+        return status().primary();
+    }
+
+    private String awaitNewPrimary(String old, Duration within) {
+        await().atMost(within).pollInterval(Duration.ofMillis(20)).until(() -> {
+            StatusReport report = status();
+            return report.primary() != null && !report.primary().equals(old);
+        });
+        return primary();
+    }
+
+    private void assertNothingLost() throws Exception {
+        Set<Long> present = new HashSet<>();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            present.clear();
+            present.addAll(writer.readAll());
+            return true;
+        });
+        assertThat(writer.missingFrom(present)).as("acknowledged rows missing after the drill").isEmpty();
+    }
+
+    private void awaitStreaming(String member) {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> status().members().stream()
+                .anyMatch(m -> m.name().equals(member) && "standby".equals(m.role()) && "streaming".equals(m.state())));
+    }
+
+    /** The rows a member has, read directly from its PostgreSQL. */
+    private Set<Long> rowsOn(String member) throws Exception {
+        Properties props = new Properties();
+        props.setProperty("user", "postgres");
+        props.setProperty("password", password);
+        props.setProperty("sslmode", "disable");
+        Set<Long> ids = new HashSet<>();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + config.keeper(member).pgPort() + "/postgres", props);
+             Statement s = c.createStatement(); var rs = s.executeQuery("select id from pgpilot_drill")) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    @Order(1)
+    void gracefulStopPromotesWithoutWaitingForExpiryAndLosesNothing() throws Exception {
+        String old = primary();
+        long fault = System.nanoTime();
+        assertThat(Main.run("local", "stop", "--dir", dir.toString(), old)).isZero();
+        String promoted = awaitNewPrimary(old, Duration.ofSeconds(30));
+        long firstAck = writer.firstAckAfter(fault, 30_000);
+        assertThat(firstAck).as("writes resumed").isPositive();
+        long unavailableMs = (firstAck - fault) / 1_000_000;
+        assertThat(unavailableMs).as("handover after SIGTERM, ms; lease duration is %d", ClusterSpec.DEFAULT.leaseDurationMs())
+                .isLessThan(ClusterSpec.DEFAULT.leaseDurationMs());
+        assertThat(promoted).isNotEqualTo(old);
+        assertNothingLost();
+    }
+
+    @Test
+    @Order(2)
+    void theFormerPrimaryComesBackAsAStandbyAndCatchesUp() throws Exception {
+        String stopped = status().members().stream().filter(m -> "stopped".equals(m.state()) || "failed".equals(m.state()))
+                .map(StatusReport.Member::name).findFirst().orElseThrow();
+        assertThat(Main.run("local", "start", "--dir", dir.toString(), stopped)).isZero();
+        awaitStreaming(stopped);
+        Set<Long> acknowledged = writer.acknowledged();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> rowsOn(stopped).containsAll(acknowledged));
+    }
+
+    @Test
+    @Order(3)
+    void kubectlDeletePodOfThePrimaryHandsOverAndThePodRejoins() throws Exception {
+        String old = primary();
+        long fault = System.nanoTime();
+        Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", dir.resolve("kubeconfig").toString(), "delete", "pod", old)
+                .redirectErrorStream(true).start();
+        String out = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kubectl.waitFor()).as(out).isZero();
+        awaitNewPrimary(old, Duration.ofSeconds(30));
+        long firstAck = writer.firstAckAfter(fault, 30_000);
+        assertThat((firstAck - fault) / 1_000_000).isLessThan(ClusterSpec.DEFAULT.leaseDurationMs());
+        assertNothingLost();
+        awaitStreaming(old);
+    }
+
+    @Test
+    @Order(4)
+    void switchoverUnderWriteLoadLosesNothing() throws Exception {
+        String old = primary();
+        await().atMost(Duration.ofSeconds(60)).until(() -> status().members().stream().filter(m -> !m.name().equals(old))
+                .allMatch(m -> "streaming".equals(m.state())));
+        assertThat(Main.run("switchover", "--dir", dir.toString(), "--cluster", config.cluster())).isZero();
+        awaitNewPrimary(old, Duration.ofSeconds(30));
+        assertNothingLost();
+        awaitStreaming(old);
+    }
+
+    @Test
+    @Order(5)
+    void crashOfThePrimaryInSynchronousModeLosesNoAcknowledgedWrite() throws Exception {
+        var spec = (Read.Found<ClusterSpec>) store.readSpec();
+        ClusterSpec synchronous = spec.value().withChanges("{\"synchronousMode\": true}");
+        assertThat(synchronous.synchronousMode()).isTrue();
+        store.updateSpec(synchronous, spec.resourceVersion()).orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            var state = store.readState();
+            return state instanceof Read.Found<io.pgpilot.cluster.ClusterState> found && found.value().synchronousQuorum() >= 1;
+        });
+        String old = primary();
+        await().atMost(Duration.ofSeconds(30)).until(() -> store.listKeepers().stream()
+                .filter(k -> k.keeper().equals(old)).anyMatch(k -> k.status().isFound() && !k.status().orElseThrow().synchronousStandbys().isEmpty()));
+        long before = writer.acknowledgedCount();
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > before + 10);
+
+        assertThat(Main.run("local", "kill", "--dir", dir.toString(), old)).isZero();
+        long fault = System.nanoTime();
+        awaitNewPrimary(old, Duration.ofSeconds(30));
+        assertThat(writer.firstAckAfter(fault, 30_000)).as("writes resumed on the new primary").isPositive();
+        assertNothingLost();
+
+        assertThat(Main.run("local", "start", "--dir", dir.toString(), old)).isZero();
+        awaitStreaming(old);
+        Set<Long> acknowledged = writer.acknowledged();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> rowsOn(old).containsAll(acknowledged));
+    }
+
+    @Test
+    @Order(6)
+    void statusJsonNamesEveryMember() {
+        StatusReport report = status();
+        assertThat(report.members()).extracting(StatusReport.Member::name)
+                .containsExactlyElementsOf(config.keepers().stream().map(LocalConfig.Member::name).toList());
+        assertThat(Map.of("primary", report.primary() == null ? "" : report.primary())).doesNotContainValue("");
+    }
+}

@@ -1,0 +1,67 @@
+package io.pgpilot.cli.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgpilot.cluster.ClusterJson;
+import io.pgpilot.cluster.ClusterState;
+import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.Lsn;
+import io.pgpilot.cluster.MemberPlan;
+import io.pgpilot.cluster.MemberState;
+import io.pgpilot.cluster.Phase;
+import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.PodView;
+import io.pgpilot.store.PrimaryLease;
+import io.pgpilot.store.Read;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StatusReportTest {
+
+    private static final ClusterState STATE = new ClusterState(4, 2, Phase.NORMAL, "healthy", "k0",
+            Map.of("k0", MemberPlan.primary(), "k1", MemberPlan.standbyOf("k0"), "k2", MemberPlan.standbyOf("k0")), List.of(), 0, List.of());
+
+    private static KeeperRecord keeper(String name, PostgresRole role, MemberState state) {
+        KeeperStatus status = KeeperStatus.starting(name, "127.0.0.1", 5432, 8008).toBuilder()
+                .role(role).state(state).pid(4242).timeline(2).flushLsn(Lsn.parse("0/5000000")).replayLsn(Lsn.parse("0/4000000"))
+                .lagBytes(role == PostgresRole.STANDBY ? 16 : 0).build();
+        return new KeeperRecord(name, "demo-keeper-" + name, new Read.Found<>("Lease demo-keeper-" + name, status, "1"), "1");
+    }
+
+    @Test
+    void jsonHasTheStableFieldNamesScriptsUse() {
+        StatusReport report = StatusReport.of("demo", new Read.Found<>("demo-state", STATE, "9"),
+                new Read.Found<>("demo-primary", new PrimaryLease("k0", 2, "7"), "7"),
+                List.of(keeper("k0", PostgresRole.PRIMARY, MemberState.RUNNING), keeper("k1", PostgresRole.STANDBY, MemberState.STREAMING)),
+                List.of());
+        String json = ClusterJson.write(report);
+        assertThat(json).contains("\"cluster\":\"demo\"", "\"phase\":\"normal\"", "\"primary\":\"k0\"", "\"epoch\":2", "\"members\":[");
+        assertThat(report.members()).extracting(StatusReport.Member::name).containsExactly("k0", "k1", "k2");
+        StatusReport.Member standby = report.members().get(1);
+        assertThat(json).contains("\"name\":\"k1\"", "\"role\":\"standby\"", "\"state\":\"streaming\"", "\"pid\":4242", "\"host\":\"127.0.0.1\"",
+                "\"port\":5432", "\"timeline\":2", "\"lsn\":\"0/4000000\"", "\"lagBytes\":16", "\"lagSeconds\":0.0");
+        assertThat(standby.lsn()).isEqualTo("0/4000000");
+        assertThat(report.members().get(0).lsn()).as("the primary shows its flushed position").isEqualTo("0/5000000");
+        assertThat(report.members().get(2).state()).as("planned but never reported").isEqualTo("initializing");
+    }
+
+    @Test
+    void aKeeperWhoseContainerTerminatedIsShownFailedWhateverItsLastHeartbeatSaid() {
+        StatusReport report = StatusReport.of("demo", new Read.Found<>("demo-state", STATE, "9"), new Read.Missing<>("demo-primary"),
+                List.of(keeper("k0", PostgresRole.PRIMARY, MemberState.RUNNING)), List.of(new PodView("k0", true, 0, false)));
+        assertThat(report.members().get(0).state()).isEqualTo("failed");
+        assertThat(report.members().get(0).pid()).isZero();
+        assertThat(report.primary()).as("without a lease, the decided primary").isEqualTo("k0");
+    }
+
+    @Test
+    void aCorruptStateIsShownWithItsReasonNotHidden() {
+        StatusReport report = StatusReport.of("demo", new Read.Corrupt<>("ConfigMap demo-state", "key 'state.json' is empty", "3"),
+                new Read.Missing<>("demo-primary"), List.of(), List.of());
+        assertThat(report.phase()).isEqualTo("unknown");
+        assertThat(report.reason()).contains("ConfigMap demo-state cannot be read");
+        assertThat(report.table()).contains("reason: ConfigMap demo-state cannot be read");
+    }
+}
