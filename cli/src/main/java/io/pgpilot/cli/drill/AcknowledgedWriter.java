@@ -145,6 +145,19 @@ public final class AcknowledgedWriter implements AutoCloseable {
         return -1;
     }
 
+    /** The longest time between two acknowledgements that ended after {@code nanos} (nanoseconds). */
+    public long longestGapSince(long nanos) {
+        long longest = 0;
+        synchronized (gaps) {
+            for (long[] gap : gaps) {
+                if (gap[1] >= nanos) {
+                    longest = Math.max(longest, gap[1] - gap[0]);
+                }
+            }
+        }
+        return longest;
+    }
+
     /** The acknowledged rows missing from what the current primary holds. */
     public Set<Long> missingFrom(Set<Long> present) {
         Set<Long> missing = new java.util.TreeSet<>(acknowledged);

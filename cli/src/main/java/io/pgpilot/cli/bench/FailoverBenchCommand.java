@@ -1,0 +1,163 @@
+package io.pgpilot.cli.bench;
+
+import io.pgpilot.cli.Main;
+import io.pgpilot.cli.drill.AcknowledgedWriter;
+import io.pgpilot.cli.local.LocalConfig;
+import io.pgpilot.cli.status.StatusReport;
+import io.pgpilot.cluster.ClusterSpec;
+import io.pgpilot.cluster.ObjectNames;
+import io.pgpilot.store.ClusterStore;
+import io.pgpilot.store.KubeClients;
+import io.pgpilot.store.Read;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * bench/failover: on a fresh local cluster with default settings and a writer going through the proxy,
+ * repeats the crash drill (SIGKILL of the primary's keeper and PostgreSQL), the graceful drill (SIGTERM)
+ * and a switchover, and prints the unavailability the writer saw (fault to first acknowledged write),
+ * the rejoin time of the old primary (start to streaming) and the acknowledged rows lost.
+ */
+@Command(name = "bench-failover", hidden = true, description = "Measure failover, switchover and rejoin times on a fresh local cluster.")
+public final class FailoverBenchCommand implements Callable<Integer> {
+
+    @Option(names = "--runs", defaultValue = "5", description = "repetitions of each drill (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--synchronous", description = "run the cluster in synchronous mode")
+    boolean synchronous;
+
+    private Path dir;
+    private LocalConfig config;
+    private ClusterStore store;
+    private AcknowledgedWriter writer;
+    private final Map<String, List<Long>> figures = new TreeMap<>();
+    private long lost;
+
+    @Override
+    public Integer call() throws Exception {
+        Path base = Path.of("/tmp/pgpilot-bench");
+        Files.createDirectories(base);
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        dir = Files.createTempDirectory(base, "failover");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        int rw;
+        int ro;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+            rw = a.getLocalPort();
+            ro = b.getLocalPort();
+        }
+        if (Main.run("local", "up", "--dir", dir.toString(), "--rw-port", Integer.toString(rw), "--ro-port", Integer.toString(ro)) != 0) {
+            return 1;
+        }
+        try {
+            config = LocalConfig.read(dir);
+            String password = Files.readString(dir.resolve("secrets/superuser-password")).trim();
+            store = new ClusterStore(KubeClients.create(dir.resolve("kubeconfig"), Duration.ofSeconds(3)), config.namespace(), new ObjectNames(config.cluster()));
+            if (synchronous) {
+                var spec = (Read.Found<ClusterSpec>) store.readSpec();
+                store.updateSpec(spec.value().withChanges("{\"synchronousMode\": true}"), spec.resourceVersion()).orElseThrow();
+                await(() -> store.readState() instanceof Read.Found<io.pgpilot.cluster.ClusterState> s && s.value().synchronousQuorum() >= 1, 60, "synchronous mode");
+            }
+            writer = new AcknowledgedWriter(rw, password).start();
+            await(() -> writer.acknowledgedCount() > 50, 30, "the writer's first rows");
+            for (int run = 1; run <= runs; run++) {
+                System.out.println("run " + run + "/" + runs);
+                drill("crash", "kill");
+                drill("graceful", "stop");
+                switchover();
+            }
+            writer.close();
+            lost = writer.missingFrom(writer.readAll()).size();
+            report();
+            return 0;
+        } finally {
+            if (writer != null) {
+                writer.close();
+            }
+            Main.run("local", "down", "--dir", dir.toString(), "--clean");
+        }
+    }
+
+    private StatusReport status() {
+        return StatusReport.of(config.cluster(), store.readState(), store.readPrimaryLease(), store.listKeepers(), store.listKeeperPods());
+    }
+
+    private void awaitAllStreaming() throws InterruptedException {
+        await(() -> {
+            StatusReport s = status();
+            return s.primary() != null && s.members().stream().filter(m -> !m.name().equals(s.primary())).allMatch(m -> "streaming".equals(m.state()));
+        }, 120, "every standby streaming");
+    }
+
+    private void drill(String name, String action) throws Exception {
+        awaitAllStreaming();
+        String old = status().primary();
+        long fault = System.nanoTime();
+        Main.run("local", action, "--dir", dir.toString(), old);
+        long ack = writer.firstAckAfter(fault, 60_000);
+        record(name + " (fault -> first acknowledged write)", ack < 0 ? -1 : (ack - fault) / 1_000_000);
+        await(() -> status().primary() != null && !old.equals(status().primary()), 60, "a new primary");
+        long start = System.nanoTime();
+        Main.run("local", "start", "--dir", dir.toString(), old);
+        await(() -> status().members().stream().anyMatch(m -> m.name().equals(old) && "streaming".equals(m.state())), 120, old + " streaming");
+        record("rejoin after " + name + " (start -> streaming)", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private void switchover() throws Exception {
+        awaitAllStreaming();
+        String old = status().primary();
+        long before = System.nanoTime();
+        Main.run("switchover", "--dir", dir.toString(), "--cluster", config.cluster());
+        await(() -> status().primary() != null && !old.equals(status().primary()), 60, "the switchover");
+        long gap = writer.longestGapSince(before);
+        record("switchover (writer's longest gap)", gap / 1_000_000);
+    }
+
+    private void record(String what, long millis) {
+        figures.computeIfAbsent(what, k -> new ArrayList<>()).add(millis);
+        System.out.println("  " + what + ": " + millis + " ms");
+    }
+
+    private static void await(BooleanSupplier condition, int seconds, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (true) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+            } catch (RuntimeException ignored) {
+                // the API may be briefly unreachable during a drill; keep waiting
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out after " + seconds + " s waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private void report() {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-45s %8s %8s %8s %5s%n", "drill (" + (synchronous ? "synchronous" : "asynchronous") + " mode, default timings)", "min ms", "median", "max ms", "runs");
+        for (var entry : figures.entrySet()) {
+            List<Long> values = new ArrayList<>(entry.getValue());
+            Collections.sort(values);
+            System.out.printf(Locale.ROOT, "%-45s %8d %8d %8d %5d%n", entry.getKey(), values.get(0), values.get(values.size() / 2),
+                    values.get(values.size() - 1), values.size());
+        }
+        System.out.println("acknowledged rows: " + writer.acknowledgedCount() + ", lost: " + lost);
+    }
+}
