@@ -11,20 +11,27 @@ import io.pgpilot.cluster.KeeperStatus;
  * @param msSinceHeartbeat how long ago this sentinel saw the keeper's Lease change, by its own clock
  * @param podTerminated    Kubernetes reports the keeper container terminated
  * @param podRestarted     the container's restart count went up since this sentinel last saw the primary lease change
+ * @param heartbeatSeen    this sentinel has seen the keeper's Lease change at least once: a Lease left behind by
+ *                         a dead keeper looks fresh to a sentinel that has just started, so it is not trusted
+ *                         until it moves
  */
 public record KeeperView(String name, KeeperStatus status, String corruption, long msSinceHeartbeat, boolean podTerminated,
-                         boolean podRestarted) {
+                         boolean podRestarted, boolean heartbeatSeen) {
 
     public static KeeperView of(KeeperStatus status, long msSinceHeartbeat) {
-        return new KeeperView(status.name(), status, null, msSinceHeartbeat, false, false);
+        return new KeeperView(status.name(), status, null, msSinceHeartbeat, false, false, true);
     }
 
     public static KeeperView corrupt(String name, String problem, long msSinceHeartbeat) {
-        return new KeeperView(name, null, problem, msSinceHeartbeat, false, false);
+        return new KeeperView(name, null, problem, msSinceHeartbeat, false, false, true);
     }
 
     public KeeperView withPod(boolean terminated, boolean restarted) {
-        return new KeeperView(name, status, corruption, msSinceHeartbeat, terminated, restarted);
+        return new KeeperView(name, status, corruption, msSinceHeartbeat, terminated, restarted, heartbeatSeen);
+    }
+
+    public KeeperView withHeartbeatSeen(boolean seen) {
+        return new KeeperView(name, status, corruption, msSinceHeartbeat, podTerminated, podRestarted, seen);
     }
 
     public boolean readable() {

@@ -34,6 +34,7 @@ public enum Reason {
     NOT_IN_SYNCHRONOUS_SET(true, "no healthy standby is in the synchronous set the primary applied"),
     SYNCHRONOUS_QUORUM_UNKNOWN(true, "too few synchronous standbys are reachable to know which has every acknowledged commit"),
     PRIMARY_LEASE_MISSING(true, "the primary lease object is missing while C-state names a primary"),
+    LEASE_STATE_MISMATCH(true, "the primary lease and C-state disagree in a way pgpilot does not repair by itself"),
     REQUEST_REFUSED(true, "an operator request was refused"),
     REQUEST_DONE(false, "an operator request was carried out");
 

@@ -1,0 +1,100 @@
+package io.pgpilot.sentinel;
+
+import io.pgpilot.cluster.ClusterSpec;
+import io.pgpilot.cluster.ClusterState;
+import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.OperatorRequest;
+import io.pgpilot.sentinel.planner.KeeperView;
+import io.pgpilot.sentinel.planner.PlannerInput;
+import io.pgpilot.sentinel.planner.PrimaryLeaseView;
+import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.PodView;
+import io.pgpilot.store.PrimaryLease;
+import io.pgpilot.store.Read;
+import io.pgpilot.time.LeaseObserver;
+import io.pgpilot.time.MonotonicClock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns what the sentinel read into the planner's input, adding what only this process can know: how long
+ * ago, by its own monotonic clock, each Lease last changed, and whether a pod restarted since the primary
+ * Lease last moved. Remote timestamps are never used.
+ */
+final class Observations {
+
+    private final LeaseObserver observer;
+    private final String primaryLeaseName;
+    /** Keeper Leases this sentinel has seen change at least once (see {@link KeeperView#heartbeatSeen()}). */
+    private final Set<String> seenChanging = new HashSet<>();
+    private final Map<String, String> firstVersions = new HashMap<>();
+    /** Each pod's restart count when this sentinel last saw the primary Lease change. */
+    private final Map<String, Integer> restartBaseline = new HashMap<>();
+    private String lastPrimaryVersion;
+
+    Observations(MonotonicClock clock, String primaryLeaseName) {
+        this.observer = new LeaseObserver(clock);
+        this.primaryLeaseName = primaryLeaseName;
+    }
+
+    synchronized PlannerInput observe(ClusterSpec spec, ClusterState state, Read<PrimaryLease> lease, List<KeeperRecord> keepers,
+                                      List<PodView> pods, OperatorRequest request, String wallClock) {
+        PrimaryLeaseView leaseView = PrimaryLeaseView.ABSENT;
+        boolean primaryChanged = false;
+        if (lease instanceof Read.Found<PrimaryLease> found) {
+            observer.observe(primaryLeaseName, found.resourceVersion());
+            primaryChanged = !found.resourceVersion().equals(lastPrimaryVersion);
+            lastPrimaryVersion = found.resourceVersion();
+            PrimaryLease value = found.value();
+            long age = observer.millisSinceChange(primaryLeaseName);
+            leaseView = value.isReleased() ? PrimaryLeaseView.released(value.epoch(), age) : PrimaryLeaseView.held(value.holder(), value.epoch(), age);
+        }
+        Map<String, PodView> podsByName = new HashMap<>();
+        for (PodView pod : pods) {
+            podsByName.put(pod.name(), pod);
+            Integer baseline = restartBaseline.get(pod.name());
+            if (baseline == null || primaryChanged) {
+                // The primary renewed (or this pod is new): whatever restarted before is alive again.
+                restartBaseline.put(pod.name(), pod.restarts());
+            }
+        }
+        Map<String, KeeperView> views = new HashMap<>();
+        Set<String> present = new HashSet<>();
+        for (KeeperRecord record : keepers) {
+            String name = record.leaseName();
+            present.add(name);
+            observer.observe(name, record.resourceVersion());
+            String first = firstVersions.putIfAbsent(name, record.resourceVersion());
+            if (first != null && !first.equals(record.resourceVersion())) {
+                seenChanging.add(name);
+            }
+            long age = observer.millisSinceChange(name);
+            KeeperView view;
+            if (record.status() instanceof Read.Found<KeeperStatus> found) {
+                view = KeeperView.of(found.value(), age);
+            } else if (record.status() instanceof Read.Corrupt<KeeperStatus> corrupt) {
+                view = KeeperView.corrupt(record.keeper(), corrupt.problem(), age);
+            } else {
+                view = KeeperView.corrupt(record.keeper(), "no status", age);
+            }
+            PodView pod = podsByName.get(record.keeper());
+            if (pod != null) {
+                Integer baseline = restartBaseline.get(pod.name());
+                view = view.withPod(pod.keeperTerminated(), baseline != null && pod.restarts() > baseline);
+            }
+            views.put(record.keeper(), view.withHeartbeatSeen(seenChanging.contains(name)));
+        }
+        firstVersions.keySet().removeIf(name -> !present.contains(name));
+        seenChanging.removeIf(name -> !present.contains(name));
+        return new PlannerInput(spec, state, leaseView, views, request, wallClock);
+    }
+
+    synchronized void forgetKeeper(String leaseName) {
+        observer.forget(leaseName);
+        firstVersions.remove(leaseName);
+        seenChanging.remove(leaseName);
+    }
+}

@@ -1,0 +1,411 @@
+package io.pgpilot.sentinel.planner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgpilot.cluster.ClusterState;
+import io.pgpilot.cluster.Lsn;
+import io.pgpilot.cluster.MemberPlan;
+import io.pgpilot.cluster.MemberState;
+import io.pgpilot.cluster.OperatorRequest;
+import io.pgpilot.cluster.Phase;
+import io.pgpilot.cluster.PostgresRole;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The planner's table, in the manner of Stolon's sentinel tests: each row is a cluster situation and what the
+ * sentinel must decide (or refuse, and why).
+ */
+class PlannerTableTest {
+
+    private record Row(String name, Supplier<Fixture> situation, Consumer<Decision> expect) {
+    }
+
+    private static final List<Row> ROWS = new ArrayList<>();
+
+    private static void row(String name, Supplier<Fixture> situation, Consumer<Decision> expect) {
+        ROWS.add(new Row(name, situation, expect));
+    }
+
+    private static void promotes(Decision d, String to, Reason why) {
+        assertThat(d.leaseAction()).as(d.describe()).isEqualTo(new LeaseAction.Transfer(to, 3));
+        assertThat(d.has(why)).as(d.describe()).isTrue();
+        ClusterState next = d.next();
+        assertThat(next.primary()).isEqualTo(to);
+        assertThat(next.epoch()).isEqualTo(4);
+        assertThat(next.generation()).isEqualTo(11);
+        assertThat(next.phase()).isEqualTo(Phase.NORMAL);
+        next.members().forEach((name, plan) -> assertThat(plan).as(name).isEqualTo(name.equals(to)
+                ? MemberPlan.primary() : MemberPlan.standbyOf(to)));
+        assertThat(next.history()).last().satisfies(r -> {
+            assertThat(r.from()).isEqualTo("p0");
+            assertThat(r.to()).isEqualTo(to);
+            assertThat(r.epoch()).isEqualTo(4);
+        });
+    }
+
+    private static void refuses(Decision d, Reason why) {
+        assertThat(d.leaseAction()).as(d.describe()).isEqualTo(LeaseAction.NONE);
+        assertThat(d.headline().reason()).as(d.describe()).isEqualTo(why);
+    }
+
+    static {
+        // ---- bootstrap -------------------------------------------------------------------------------
+        row("bootstrap picks one keeper, grants epoch 1 and records a bootstrap history entry", () -> {
+            Fixture f = Fixture.empty();
+            f.put(Fixture.fresh("k1")).put(Fixture.fresh("k0")).put(Fixture.fresh("k2"));
+            return f;
+        }, d -> {
+            assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k0"));
+            assertThat(d.next().primary()).isEqualTo("k0");
+            assertThat(d.next().epoch()).isEqualTo(1);
+            assertThat(d.next().members()).isEqualTo(Map.of("k0", MemberPlan.primary(), "k1", MemberPlan.standbyOf("k0"),
+                    "k2", MemberPlan.standbyOf("k0")));
+            assertThat(d.next().history()).singleElement().satisfies(r -> {
+                assertThat(r.from()).isNull();
+                assertThat(r.to()).isEqualTo("k0");
+                assertThat(r.reason()).startsWith("bootstrap");
+                assertThat(r.epoch()).isEqualTo(1);
+            });
+            assertThat(d.has(Reason.BOOTSTRAP)).isTrue();
+        });
+        row("bootstrap prefers the highest priority", () -> {
+            Fixture f = Fixture.empty();
+            f.put(Fixture.fresh("k0")).put(Fixture.fresh("k1").toBuilder().priority(5).build());
+            return f;
+        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k1")));
+        row("bootstrap skips noFailover keepers", () -> {
+            Fixture f = Fixture.empty();
+            f.put(Fixture.fresh("k0").toBuilder().noFailover(true).build()).put(Fixture.fresh("k1"));
+            return f;
+        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k1")));
+        row("bootstrap refuses when a keeper already has data", () -> {
+            Fixture f = Fixture.empty();
+            f.put(Fixture.fresh("k0")).put(Fixture.fresh("k1").toBuilder().systemIdentifier(Fixture.SYSID).build());
+            return f;
+        }, d -> {
+            refuses(d, Reason.EXISTING_DATA_WITHOUT_STATE);
+            assertThat(d.next().primary()).isNull();
+        });
+        row("bootstrap waits while no keeper reported", Fixture::empty, d -> refuses(d, Reason.WAITING_FOR_KEEPERS));
+        row("bootstrap does not trust a keeper Lease it has not seen change (left behind by a dead keeper)", () -> {
+            Fixture f = Fixture.empty();
+            f.keepers.put("k0", KeeperView.of(Fixture.fresh("k0"), 10).withHeartbeatSeen(false));
+            return f;
+        }, d -> refuses(d, Reason.WAITING_FOR_KEEPERS));
+        row("bootstrap over an existing lease transfers it instead of creating", () -> {
+            Fixture f = Fixture.empty();
+            f.lease = PrimaryLeaseView.released(0, 10);
+            f.put(Fixture.fresh("k0"));
+            return f;
+        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Transfer("k0", 0)));
+
+        // ---- steady state ----------------------------------------------------------------------------
+        row("a healthy cluster writes nothing", Fixture::running, d -> {
+            assertThat(d.writesAnything()).as(d.describe()).isFalse();
+            assertThat(d.headline().reason()).isEqualTo(Reason.PRIMARY_HEALTHY);
+        });
+        row("a new keeper joins as a standby (scale up)", () -> Fixture.running().put(Fixture.fresh("s3")), d -> {
+            assertThat(d.next().members().get("s3")).isEqualTo(MemberPlan.standbyOf("p0"));
+            assertThat(d.has(Reason.SCALE_UP)).isTrue();
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+        });
+        row("a keeper silent past departedKeeperGraceMs is retired (scale down)", () -> Fixture.running().silent("s2", 400_000), d -> {
+            assertThat(d.next().members()).doesNotContainKey("s2");
+            assertThat(d.retired()).containsExactly("s2");
+            assertThat(d.has(Reason.KEEPER_RETIRED)).isTrue();
+        });
+        row("a keeper silent for less than the grace period stays planned", () -> Fixture.running().silent("s2", 60_000),
+                d -> assertThat(d.retired()).isEmpty());
+        row("the primary is never retired, however silent", () -> Fixture.running().silent("p0", 400_000).leaseAge(100), d -> {
+            assertThat(d.retired()).isEmpty();
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+        });
+        row("a member pointing at the wrong upstream is repaired", () -> {
+            Fixture f = Fixture.running();
+            Map<String, MemberPlan> members = f.state.membersCopy();
+            members.put("s2", MemberPlan.standbyOf("s1"));
+            f.state = new ClusterState(10, 3, Phase.NORMAL, "steady", "p0", members, List.of(), 0, List.of());
+            return f;
+        }, d -> {
+            assertThat(d.next().members().get("s2")).isEqualTo(MemberPlan.standbyOf("p0"));
+            assertThat(d.has(Reason.PLAN_REPAIRED)).isTrue();
+        });
+        row("pause: nothing is written and a request is refused", () -> {
+            Fixture f = Fixture.running().leaseAge(60_000);
+            f.spec = f.spec.withPause(true);
+            f.request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "s1");
+            return f;
+        }, d -> {
+            assertThat(d.next()).isNull();
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+            assertThat(d.requestAnswer().status()).isEqualTo(OperatorRequest.REFUSED);
+            assertThat(d.headline().reason()).isEqualTo(Reason.PAUSED);
+        });
+
+        // ---- the primary lease: silence is not evidence ----------------------------------------------
+        row("a silent primary with a fresh lease is not replaced", () -> Fixture.running().silent("p0", 7_000).leaseAge(7_000), d -> {
+            refuses(d, Reason.WAITING_FOR_LEASE_EXPIRY);
+            assertThat(d.next().phase()).isEqualTo(Phase.WAITING);
+        });
+        row("a primary with an unreadable status and a fresh lease is not replaced", () -> {
+            Fixture f = Fixture.running().leaseAge(3_000);
+            f.keepers.put("p0", KeeperView.corrupt("p0", "bad json", 100));
+            return f;
+        }, d -> refuses(d, Reason.WAITING_FOR_LEASE_EXPIRY));
+        row("an expired lease fails over to the standby with the most WAL", () -> Fixture.running().silent("p0", 9_000).leaseAge(8_001),
+                d -> promotes(d, "s1", Reason.PRIMARY_LEASE_EXPIRED));
+        row("a released lease fails over at once", () -> Fixture.running().released()
+                        .edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED).finalLsn(new Lsn(1000)))
+                        .edit("s1", b -> b.writeLsn(new Lsn(1000))),
+                d -> promotes(d, "s1", Reason.PRIMARY_RELEASED_LEASE));
+        row("a released lease with the best standby behind the final LSN by more than maxLagOnFailoverBytes waits", () -> {
+            Fixture f = Fixture.running().released().edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED)
+                    .finalLsn(new Lsn(5_000_000)));
+            return f;
+        }, d -> {
+            refuses(d, Reason.CANDIDATE_LAGS_TOO_MUCH);
+            assertThat(d.next().phase()).isEqualTo(Phase.WAITING);
+        });
+        row("the primary reporting FAILED on a fresh heartbeat is evidence", () -> Fixture.running()
+                        .edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.FAILED)),
+                d -> promotes(d, "s1", Reason.PRIMARY_NOT_RUNNING));
+        row("the primary reporting STOPPED on an old heartbeat is not evidence", () -> Fixture.running()
+                        .edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED)).silent("p0", 6_000).leaseAge(1_000),
+                d -> assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE));
+        row("a restarting primary (INITIALIZING) is not evidence", () -> Fixture.running()
+                        .edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.INITIALIZING)),
+                d -> assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE));
+        row("a terminated primary container is evidence", () -> Fixture.running().pod("p0", true, false),
+                d -> promotes(d, "s1", Reason.PRIMARY_POD_TERMINATED));
+        row("a restarted primary container is evidence", () -> Fixture.running().pod("p0", false, true),
+                d -> promotes(d, "s1", Reason.PRIMARY_POD_RESTARTED));
+        row("a terminated standby container is no reason to fail over", () -> Fixture.running().pod("s1", true, false),
+                d -> assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE));
+        row("the lease at exactly leaseDurationMs is still fresh", () -> Fixture.running().silent("p0", 9_000).leaseAge(8_000),
+                d -> assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE));
+
+        // ---- choosing the candidate ------------------------------------------------------------------
+        row("a noFailover standby is skipped even with the most WAL", () -> Fixture.running().leaseAge(9_000)
+                        .edit("s1", b -> b.noFailover(true)).edit("s2", b -> b.writeLsn(new Lsn(950))),
+                d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
+        row("equal WAL: the higher priority wins", () -> Fixture.running().leaseAge(9_000)
+                        .edit("s2", b -> b.writeLsn(new Lsn(900)).priority(3)),
+                d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
+        row("a standby on another timeline is not a candidate", () -> Fixture.running().leaseAge(9_000)
+                        .edit("s1", b -> b.timeline(2)),
+                d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
+        row("a standby of other data (system identifier) is not a candidate", () -> Fixture.running().leaseAge(9_000)
+                        .edit("s1", b -> b.systemIdentifier("1")),
+                d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
+        row("a silent standby is not a candidate", () -> Fixture.running().leaseAge(9_000).silent("s1", 9_000),
+                d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
+        row("no healthy standby: wait and say why", () -> Fixture.running().leaseAge(9_000)
+                        .edit("s1", b -> b.healthy(false)).edit("s2", b -> b.role(PostgresRole.NONE)),
+                d -> {
+                    refuses(d, Reason.NO_ELIGIBLE_STANDBY);
+                    assertThat(d.next().phase()).isEqualTo(Phase.WAITING);
+                    assertThat(d.next().reason()).contains("s1").contains("s2");
+                });
+        row("the best standby lagging more than maxLagOnFailoverBytes is not promoted", () -> Fixture.running().leaseAge(9_000)
+                        .edit("p0", b -> b.writeLsn(new Lsn(3_000_000))),
+                d -> refuses(d, Reason.CANDIDATE_LAGS_TOO_MUCH));
+        row("waiting is written once: the same refusal again writes nothing", () -> {
+            Fixture f = Fixture.running().leaseAge(9_000).edit("s1", b -> b.healthy(false)).edit("s2", b -> b.healthy(false));
+            Decision first = f.plan();
+            f.state = first.next();
+            return f;
+        }, d -> assertThat(d.writesAnything()).as(d.describe()).isFalse());
+
+        // ---- synchronous mode ------------------------------------------------------------------------
+        row("synchronous: only a member of the set is promoted, even if another has more WAL", () -> Fixture.runningSync().leaseAge(9_000)
+                        .put(Fixture.standby("s3", 999)).edit("s2", b -> b.writeLsn(new Lsn(950))),
+                d -> {
+                    assertThat(((LeaseAction.Transfer) d.leaseAction()).holder()).isEqualTo("s2");
+                });
+        row("synchronous: a member C-state records but the primary never applied is not promoted", () -> {
+            Fixture f = Fixture.runningSync().leaseAge(9_000);
+            f.put(Fixture.primary("p0", 1000).toBuilder().synchronousStandbys(List.of("s2")).build());
+            f.edit("s2", b -> b.healthy(false));
+            return f;
+        }, d -> refuses(d, Reason.NOT_IN_SYNCHRONOUS_SET));
+        row("synchronous: with ANY 1 of two, both must be seen to know who has every commit", () -> Fixture.runningSync().leaseAge(9_000)
+                        .silent("s2", 20_000),
+                d -> refuses(d, Reason.SYNCHRONOUS_QUORUM_UNKNOWN));
+        row("synchronous: with ANY 2 of three, two seen are enough", () -> {
+            Fixture f = Fixture.runningSync().leaseAge(9_000);
+            f.spec = Fixture.spec(true, 2, false, 1024 * 1024);
+            Map<String, MemberPlan> members = f.state.membersCopy();
+            members.put("s3", MemberPlan.standbyOf("p0"));
+            f.state = new ClusterState(10, 3, Phase.NORMAL, "steady", "p0", members, List.of("s1", "s2", "s3"), 2, List.of());
+            f.put(Fixture.primary("p0", 1000).toBuilder().synchronousStandbys(List.of("s1", "s2", "s3")).build());
+            f.put(Fixture.standby("s3", 950)).silent("s3", 20_000);
+            return f;
+        }, d -> promotes(d, "s1", Reason.PRIMARY_LEASE_EXPIRED));
+        row("synchronous: the lag limit does not apply (the set has every acknowledged commit)", () -> Fixture.runningSync().leaseAge(9_000)
+                        .edit("p0", b -> b.writeLsn(new Lsn(50_000_000))),
+                d -> promotes(d, "s1", Reason.PRIMARY_LEASE_EXPIRED));
+        row("synchronous set: ANY k over the healthy standbys", () -> {
+            Fixture f = Fixture.running();
+            f.spec = Fixture.spec(true, 1, false, 0);
+            return f;
+        }, d -> {
+            assertThat(d.next().synchronousStandbys()).containsExactly("s1", "s2");
+            assertThat(d.next().synchronousQuorum()).isEqualTo(1);
+        });
+        row("synchronous set: an unhealthy standby is not counted", () -> {
+            Fixture f = Fixture.running().edit("s2", b -> b.healthy(false));
+            f.spec = Fixture.spec(true, 1, false, 0);
+            return f;
+        }, d -> assertThat(d.next().synchronousStandbys()).containsExactly("s1"));
+        row("synchronous set: too few healthy standbys, not strict: quorum lowered", () -> {
+            Fixture f = Fixture.running().edit("s2", b -> b.healthy(false));
+            f.spec = Fixture.spec(true, 2, false, 0);
+            return f;
+        }, d -> {
+            assertThat(d.next().synchronousQuorum()).isEqualTo(1);
+            assertThat(d.has(Reason.SYNCHRONOUS_FALLBACK)).isTrue();
+        });
+        row("synchronous set: too few healthy standbys, strict: the quorum stays and commits wait", () -> {
+            Fixture f = Fixture.running().edit("s2", b -> b.healthy(false));
+            f.spec = Fixture.spec(true, 2, true, 0);
+            return f;
+        }, d -> {
+            assertThat(d.next().synchronousQuorum()).isEqualTo(2);
+            assertThat(d.next().synchronousStandbys()).containsExactly("s1", "s2");
+            assertThat(d.has(Reason.SYNCHRONOUS_BLOCKING)).isTrue();
+        });
+        row("synchronous set: a replacement is added before the old member is removed", () -> {
+            Fixture f = Fixture.running().edit("s1", b -> b.healthy(false));
+            f.spec = Fixture.spec(true, 1, false, 0);
+            f.state = new ClusterState(10, 3, Phase.NORMAL, "steady", "p0", f.state.members(), List.of("s1"), 1, List.of());
+            f.put(Fixture.primary("p0", 1000).toBuilder().synchronousStandbys(List.of("s1")).build());
+            return f;
+        }, d -> assertThat(d.next().synchronousStandbys()).containsExactly("s1", "s2"));
+        row("synchronous set: the old member goes once the primary applied the larger set and the new one caught up", () -> {
+            Fixture f = Fixture.running().edit("s1", b -> b.healthy(false)).edit("s2", b -> b.writeLsn(new Lsn(1000)));
+            f.spec = Fixture.spec(true, 1, false, 0);
+            f.state = new ClusterState(10, 3, Phase.NORMAL, "steady", "p0", f.state.members(), List.of("s1", "s2"), 1, List.of());
+            f.put(Fixture.primary("p0", 1000).toBuilder().synchronousStandbys(List.of("s1", "s2")).build());
+            return f;
+        }, d -> assertThat(d.next().synchronousStandbys()).containsExactly("s2"));
+        row("synchronous set: not removed while the primary has not applied the larger set", () -> {
+            Fixture f = Fixture.running().edit("s1", b -> b.healthy(false)).edit("s2", b -> b.writeLsn(new Lsn(1000)));
+            f.spec = Fixture.spec(true, 1, false, 0);
+            f.state = new ClusterState(10, 3, Phase.NORMAL, "steady", "p0", f.state.members(), List.of("s1", "s2"), 1, List.of());
+            f.put(Fixture.primary("p0", 1000).toBuilder().synchronousStandbys(List.of("s1")).build());
+            return f;
+        }, d -> assertThat(d.next()).isNull());
+
+        // ---- switchover ------------------------------------------------------------------------------
+        row("switchover: the old primary is planned as a standby of the target first", () -> {
+            Fixture f = Fixture.running();
+            f.request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "s2");
+            return f;
+        }, d -> {
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+            assertThat(d.next().phase()).isEqualTo(Phase.SWITCHING_OVER);
+            assertThat(d.next().primary()).isEqualTo("p0");
+            assertThat(d.next().members().get("p0")).isEqualTo(MemberPlan.standbyOf("s2"));
+            assertThat(d.requestAnswer()).isNull();
+        });
+        row("switchover: the lease moves once the target received the old primary's final LSN", () -> switching()
+                        .edit("s2", b -> b.writeLsn(new Lsn(1000))),
+                d -> {
+                    promotes(d, "s2", Reason.SWITCHOVER);
+                    assertThat(d.requestAnswer().status()).isEqualTo(OperatorRequest.DONE);
+                });
+        row("switchover: waits while the target is behind the final LSN", PlannerTableTest::switching, d -> {
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+            assertThat(d.headline().reason()).isEqualTo(Reason.SWITCHOVER_CATCHING_UP);
+        });
+        row("switchover: waits while the old primary still runs", () -> {
+            Fixture f = switching();
+            f.put(Fixture.primary("p0", 1000));
+            return f;
+        }, d -> {
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+            assertThat(d.headline().reason()).isEqualTo(Reason.SWITCHOVER_DEMOTING);
+        });
+        row("switchover to the best standby when none is named", () -> {
+            Fixture f = Fixture.running();
+            f.request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, null);
+            return f;
+        }, d -> assertThat(d.next().members().get("p0")).isEqualTo(MemberPlan.standbyOf("s1")));
+        row("switchover to a noFailover standby is refused", () -> {
+            Fixture f = Fixture.running().edit("s2", b -> b.noFailover(true));
+            f.request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "s2");
+            return f;
+        }, d -> {
+            assertThat(d.requestAnswer().status()).isEqualTo(OperatorRequest.REFUSED);
+            assertThat(d.requestAnswer().message()).contains("noFailover");
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+        });
+        row("synchronous switchover to a standby outside the set is refused", () -> {
+            Fixture f = Fixture.runningSync().put(Fixture.standby("s3", 1000));
+            Map<String, MemberPlan> members = f.state.membersCopy();
+            members.put("s3", MemberPlan.standbyOf("p0"));
+            f.state = new ClusterState(10, 3, Phase.NORMAL, "steady", "p0", members, List.of("s1", "s2"), 1, List.of());
+            f.request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "s3");
+            return f;
+        }, d -> assertThat(d.requestAnswer().status()).isEqualTo(OperatorRequest.REFUSED));
+        row("a failover request while the primary is alive and its lease fresh does not move the lease", () -> {
+            Fixture f = Fixture.running().silent("p0", 7_000).leaseAge(7_000);
+            f.request = OperatorRequest.pending(OperatorRequest.FAILOVER, "s1");
+            return f;
+        }, d -> assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE));
+        row("a failover request after expiry promotes the requested target", () -> {
+            Fixture f = Fixture.running().leaseAge(9_000);
+            f.request = OperatorRequest.pending(OperatorRequest.FAILOVER, "s2");
+            return f;
+        }, d -> {
+            promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED);
+            assertThat(d.requestAnswer().status()).isEqualTo(OperatorRequest.DONE);
+        });
+
+        // ---- lease and state out of step --------------------------------------------------------------
+        row("a lease moved by a sentinel that crashed before writing C-state is adopted", () -> {
+            Fixture f = Fixture.running();
+            f.lease = PrimaryLeaseView.held("s1", 4, 100);
+            return f;
+        }, d -> {
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+            assertThat(d.next().primary()).isEqualTo("s1");
+            assertThat(d.next().epoch()).isEqualTo(4);
+            assertThat(d.has(Reason.LEASE_HOLDER_ADOPTED)).isTrue();
+        });
+        row("a missing primary lease is reported, not recreated", () -> {
+            Fixture f = Fixture.running();
+            f.lease = PrimaryLeaseView.ABSENT;
+            return f;
+        }, d -> refuses(d, Reason.PRIMARY_LEASE_MISSING));
+    }
+
+    private static Fixture switching() {
+        Fixture f = Fixture.running();
+        Map<String, MemberPlan> members = f.state.membersCopy();
+        members.put("p0", MemberPlan.standbyOf("s2"));
+        f.state = new ClusterState(10, 3, Phase.SWITCHING_OVER, "switchover", "p0", members, List.of(), 0, List.of());
+        f.put(Fixture.primary("p0", 1000).toBuilder().role(PostgresRole.NONE).state(MemberState.STOPPED).finalLsn(new Lsn(1000)).build());
+        f.request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "s2");
+        return f;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> table() {
+        return ROWS.stream().map(row -> DynamicTest.dynamicTest(row.name(), () -> {
+            Decision decision = Planner.plan(row.situation().get().input());
+            row.expect().accept(decision);
+            if (decision.next() != null) {
+                assertThat(decision.next().generation()).as("generation only increases").isGreaterThan(row.situation().get().state.generation());
+            }
+        }));
+    }
+
+}
