@@ -26,13 +26,27 @@ public final class CommandRunner {
     }
 
     /** The outcome of a finished command: its exit code and last output lines. */
-    public record Result(int exitCode, String outputTail) {
+    public record Result(int exitCode, String output) {
         public boolean ok() {
             return exitCode == 0;
+        }
+
+        public String outputTail() {
+            String[] lines = output.split("\n");
+            return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 8), lines.length));
         }
     }
 
     public Result run(List<String> command, Map<String, String> env, Duration timeout) {
+        return run(command, env, timeout, true);
+    }
+
+    /** Runs a tool whose output is data (pg_controldata), not worth keeping in the log. */
+    public Result capture(List<String> command, Duration timeout) {
+        return run(command, Map.of(), timeout, false);
+    }
+
+    private Result run(List<String> command, Map<String, String> env, Duration timeout, boolean keepOutput) {
         log.debug("running {}", String.join(" ", command));
         try {
             Path output = Files.createTempFile("pgpilot-cmd", ".out");
@@ -45,8 +59,10 @@ public final class CommandRunner {
                     return new Result(-1, "timed out after " + timeout.toSeconds() + " s");
                 }
                 List<String> lines = Files.readAllLines(output);
-                appendToLog(command.get(command.indexOf("--") + 1), lines);
-                return new Result(process.exitValue(), String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size())));
+                if (keepOutput) {
+                    appendToLog(command.get(command.indexOf("--") + 1), lines);
+                }
+                return new Result(process.exitValue(), String.join("\n", lines));
             } finally {
                 Files.deleteIfExists(output);
             }

@@ -91,8 +91,7 @@ public final class PostgresProbe implements AutoCloseable {
     private Observation observeStandby(Statement st, String sysid) throws SQLException {
         Lsn receive;
         Lsn replay;
-        try (ResultSet rs = st.executeQuery("select coalesce(pg_last_wal_receive_lsn(), '0/0')::text, coalesce(pg_last_wal_replay_lsn(), '0/0')::text, "
-                + "(select timeline_id from pg_control_checkpoint())")) {
+        try (ResultSet rs = st.executeQuery("select coalesce(pg_last_wal_receive_lsn(), '0/0')::text, coalesce(pg_last_wal_replay_lsn(), '0/0')::text")) {
             rs.next();
             receive = Lsn.parse(rs.getString(1));
             replay = Lsn.parse(rs.getString(2));

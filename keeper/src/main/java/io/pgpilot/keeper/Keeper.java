@@ -1,0 +1,702 @@
+package io.pgpilot.keeper;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgpilot.cluster.ClusterSpec;
+import io.pgpilot.cluster.ClusterState;
+import io.pgpilot.cluster.FailoverRecord;
+import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.Lsn;
+import io.pgpilot.cluster.MemberPlan;
+import io.pgpilot.cluster.MemberState;
+import io.pgpilot.cluster.ObjectNames;
+import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.cluster.Role;
+import io.pgpilot.keeper.converge.Action;
+import io.pgpilot.keeper.converge.Convergence;
+import io.pgpilot.keeper.converge.DataState;
+import io.pgpilot.keeper.converge.Situation;
+import io.pgpilot.keeper.postgres.Endpoint;
+import io.pgpilot.keeper.postgres.Observation;
+import io.pgpilot.keeper.postgres.PostgresConfigFiles;
+import io.pgpilot.keeper.postgres.PostgresNode;
+import io.pgpilot.keeper.schema.InternalSchema;
+import io.pgpilot.store.ClusterStore;
+import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.PrimaryLease;
+import io.pgpilot.store.Read;
+import io.pgpilot.store.Write;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One keeper at run time: three threads around one PostgreSQL.
+ * <ul>
+ *   <li>heartbeat: every renewIntervalMs reads C-spec, C-state, the primary Lease and the keepers' statuses,
+ *       renews the primary Lease while this keeper is the planned primary, and publishes this keeper's status;</li>
+ *   <li>convergence: decides the next step ({@link Convergence}) and carries it out; it also starts the
+ *       postmaster, and lives as long as the keeper, because the postmaster's parent-death signal is tied to it;</li>
+ *   <li>watchdog: every few milliseconds, fences a writable primary whose last renewal is past the renew deadline,
+ *       independently of the other two, which may be stuck on a slow API server or a long pg_basebackup.</li>
+ * </ul>
+ */
+public final class Keeper {
+
+    private static final Logger log = LoggerFactory.getLogger(Keeper.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration FAST_STOP_BOUND = Duration.ofSeconds(3);
+    /** How long a fencing fast shutdown may take before it escalates to immediate. */
+    private static final Duration FENCE_ESCALATION = Duration.ofMillis(500);
+
+    private final KeeperConfig config;
+    private final ClusterStore store;
+    private final PostgresNode node;
+    private final RenewalClock renewal;
+    private final PrometheusMeterRegistry metrics;
+    private final ReentrantLock actionLock = new ReentrantLock();
+    private final Object wake = new Object();
+    private final java.util.concurrent.CountDownLatch postgresStopped = new java.util.concurrent.CountDownLatch(1);
+
+    private volatile ClusterView view = ClusterView.NOTHING_YET;
+    private volatile KeeperStatus status;
+    private volatile Observation observation = Observation.unreachable("not started");
+    private volatile boolean writable;
+    private volatile boolean fenced;
+    private volatile boolean stopping;
+    private volatile boolean primarySetupDone;
+    private volatile Endpoint following;
+    private volatile String appliedSyncNames = "";
+    private volatile String lastDecision = "";
+    private volatile String message;
+    private volatile MemberState busyState;
+    private volatile long lastFenceMillis = -1;
+    private volatile String offlineSystemIdentifier;
+    private String ownLeaseVersion;
+    private String lastCorruptReport;
+    private String lastHeartbeatError;
+    private Thread heartbeatThread;
+    private Thread convergeThread;
+    private Thread watchdogThread;
+
+    private final Counter crashes;
+    private final Timer fenceTimer;
+    private final Map<String, Counter> actionCounters = new HashMap<>();
+
+    public Keeper(KeeperConfig config, ClusterStore store, PostgresNode node, RenewalClock renewal, PrometheusMeterRegistry metrics) {
+        this.config = config;
+        this.store = store;
+        this.node = node;
+        this.renewal = renewal;
+        this.metrics = metrics;
+        this.status = KeeperStatus.starting(config.name(), config.advertiseHost(), config.pgPort(), config.httpPort())
+                .toBuilder().priority(config.priority()).noFailover(config.noFailover()).build();
+        this.crashes = Counter.builder("pgpilot_keeper_postgres_crashes").description("postmaster exits the keeper did not ask for").register(metrics);
+        this.fenceTimer = Timer.builder("pgpilot_keeper_fence_duration").description("from the renew deadline passing to the postmaster gone").register(metrics);
+        Gauge.builder("pgpilot_keeper_is_primary", () -> observation.role() == PostgresRole.PRIMARY ? 1 : 0).register(metrics);
+        Gauge.builder("pgpilot_keeper_is_standby", () -> observation.role() == PostgresRole.STANDBY ? 1 : 0).register(metrics);
+        Gauge.builder("pgpilot_keeper_fenced", () -> fenced ? 1 : 0).register(metrics);
+        Gauge.builder("pgpilot_keeper_lag_bytes", () -> status.lagBytes()).register(metrics);
+        Gauge.builder("pgpilot_keeper_lag_seconds", () -> status.lagSeconds()).register(metrics);
+        Gauge.builder("pgpilot_keeper_ms_since_lease_renewal", renewal::millisSinceRenewal).register(metrics);
+        Gauge.builder("pgpilot_keeper_timeline", () -> status.timeline()).register(metrics);
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public KeeperStatus status() {
+        return status;
+    }
+
+    public ClusterView view() {
+        return view;
+    }
+
+    public boolean fenced() {
+        return fenced;
+    }
+
+    public long millisSinceRenewal() {
+        return renewal.millisSinceRenewal();
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    /** This keeper holds the primary Lease at C-state's epoch and is within its renew deadline. */
+    public boolean holdsLease() {
+        ClusterView v = view;
+        return v.leaseHeldAtEpoch(config.name()) && config.name().equals(v.state().primary()) && renewal.isFresh(v.spec().renewDeadlineMs());
+    }
+
+    /** A writable primary right now: running out of recovery and holding a valid lease. */
+    public boolean isServingPrimary() {
+        return node.isRunning() && writable && !fenced && observation.role() == PostgresRole.PRIMARY && holdsLease();
+    }
+
+    /** A standby streaming within the spec's lag for reads. */
+    public boolean isServingStandby() {
+        KeeperStatus s = status;
+        return node.isRunning() && observation.role() == PostgresRole.STANDBY && observation.streaming()
+                && s.lagBytes() <= view.spec().maxLagForReadsBytes();
+    }
+
+    /** Starts the three threads; {@code httpPort} is the port the HTTP API really listens on. */
+    public void start(int httpPort) throws IOException {
+        node.area().prepare();
+        node.writePassfile();
+        offlineSystemIdentifier = node.systemIdentifier();
+        status = status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build();
+        heartbeatThread = thread("keeper-heartbeat", this::heartbeatLoop);
+        convergeThread = thread("keeper-converge", this::convergeLoop);
+        watchdogThread = thread("keeper-fence-watchdog", this::watchdogLoop);
+        log.info("keeper {} started: data directory {}, PostgreSQL on {}:{}, HTTP on {}", config.name(), node.area().pgdata(),
+                config.advertiseHost(), config.pgPort(), httpPort);
+    }
+
+    private static Thread thread(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    // ---- heartbeat -----------------------------------------------------------------------------------
+
+    private void heartbeatLoop() {
+        while (!stopping) {
+            long interval = view.spec().renewIntervalMs();
+            try {
+                heartbeat();
+                if (lastHeartbeatError != null) {
+                    log.info("heartbeat: the Kubernetes API answers again");
+                    lastHeartbeatError = null;
+                }
+            } catch (RuntimeException e) {
+                // One line per kind of failure, not one per heartbeat, while the API server is away.
+                if (!String.valueOf(e.getMessage()).equals(lastHeartbeatError)) {
+                    log.warn("heartbeat failed, will retry every {} ms: {}", interval, e.getMessage());
+                    lastHeartbeatError = String.valueOf(e.getMessage());
+                }
+            }
+            synchronized (wake) {
+                wake.notifyAll();
+            }
+            pause(interval);
+        }
+    }
+
+    void heartbeat() {
+        ClusterView before = view;
+        ClusterSpec spec = before.spec();
+        Read<ClusterSpec> specRead = store.readSpec();
+        if (specRead instanceof Read.Found<ClusterSpec> found) {
+            spec = found.value();
+        } else if (specRead instanceof Read.Corrupt<ClusterSpec> corrupt) {
+            reportCorrupt(corrupt.describe() + "; keeping the last valid spec");
+        }
+        ClusterState state = before.state();
+        Read<ClusterState> stateRead = store.readState();
+        if (stateRead instanceof Read.Found<ClusterState> found) {
+            state = found.value();
+        } else if (stateRead instanceof Read.Corrupt<ClusterState> corrupt) {
+            reportCorrupt(corrupt.describe() + "; keeping the last state read");
+        } else {
+            state = ClusterState.INITIAL;
+        }
+        Read<PrimaryLease> leaseRead = store.readPrimaryLease();
+        PrimaryLease lease = leaseRead instanceof Read.Found<PrimaryLease> found ? found.value() : null;
+        String me = config.name();
+        if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && me.equals(state.primary())) {
+            long sent = renewal.now();
+            Write<PrimaryLease> renewed = store.renewPrimaryLease(lease, me);
+            if (renewed instanceof Write.Written<PrimaryLease> written) {
+                renewal.renewed(sent);
+                lease = written.value();
+            } else if (renewed instanceof Write.Conflict<PrimaryLease> conflict) {
+                log.info("primary Lease renewal lost ({}): re-reading next heartbeat", conflict.reason());
+            }
+        }
+        Map<String, KeeperStatus> keepers = new HashMap<>();
+        for (KeeperRecord record : store.listKeepers()) {
+            if (record.status() instanceof Read.Found<KeeperStatus> found) {
+                keepers.put(record.keeper(), found.value());
+            }
+        }
+        view = new ClusterView(spec, state, lease, Map.copyOf(keepers));
+        publish(status);
+    }
+
+    private void reportCorrupt(String text) {
+        if (!text.equals(lastCorruptReport)) {
+            log.error(text);
+            lastCorruptReport = text;
+        }
+    }
+
+    private synchronized void publish(KeeperStatus s) {
+        Write<KeeperStatus> written = store.publishKeeperStatus(s, ownLeaseVersion);
+        if (written instanceof Write.Written<KeeperStatus> w) {
+            ownLeaseVersion = w.resourceVersion();
+        } else {
+            ownLeaseVersion = null;
+        }
+    }
+
+    // ---- fencing -------------------------------------------------------------------------------------
+
+    private void watchdogLoop() {
+        while (!stopping) {
+            if (writable && node.isRunning() && !renewal.isFresh(view.spec().renewDeadlineMs())) {
+                fence();
+            }
+            pause(5);
+        }
+    }
+
+    /**
+     * Stops accepting writes at once: a fast shutdown terminates every session and refuses new ones (no
+     * smart shutdown that would let open sessions keep writing), escalating to immediate if it lingers.
+     */
+    private void fence() {
+        long begin = System.nanoTime();
+        writable = false;
+        fenced = true;
+        long age = renewal.millisSinceRenewal();
+        log.warn("fencing: last successful lease renewal was {} ms ago, past the renew deadline of {} ms; terminating sessions and stopping PostgreSQL now",
+                age, view.spec().renewDeadlineMs());
+        var postmaster = node.postmaster();
+        if (postmaster != null) {
+            postmaster.signal("INT");
+            if (!postmaster.awaitExit(FENCE_ESCALATION)) {
+                postmaster.stopImmediate(Duration.ofSeconds(5));
+            }
+        }
+        long tookNanos = System.nanoTime() - begin;
+        fenceTimer.record(tookNanos, TimeUnit.NANOSECONDS);
+        lastFenceMillis = tookNanos / 1_000_000;
+        message = "fenced: lease not renewed for " + age + " ms; PostgreSQL stopped in " + lastFenceMillis + " ms";
+        log.warn("fenced: PostgreSQL stopped {} ms after the decision", lastFenceMillis);
+        status = buildStatus(Observation.unreachable("fenced"), view, null);
+    }
+
+    // ---- convergence ---------------------------------------------------------------------------------
+
+    private void convergeLoop() {
+        while (true) {
+            if (stopping) {
+                // This thread started the postmaster, whose parent-death signal fires when this thread ends:
+                // it must outlive PostgreSQL's clean shutdown.
+                awaitQuietly(postgresStopped);
+                return;
+            }
+            try {
+                convergeOnce();
+            } catch (RuntimeException e) {
+                log.error("convergence step failed: {}", e.toString(), e);
+                message = e.getMessage();
+            }
+            synchronized (wake) {
+                try {
+                    wake.wait(view.spec().renewIntervalMs());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    void convergeOnce() {
+        if (!actionLock.tryLock()) {
+            return;
+        }
+        try {
+            if (stopping) {
+                return;
+            }
+            ClusterView v = view;
+            boolean running = node.isRunning();
+            if (!running && (writable || following != null)) {
+                Integer code = node.postmaster() == null ? null : node.postmaster().exitCode();
+                if (!fenced) {
+                    crashes.increment();
+                    log.warn("postmaster exited unexpectedly (exit code {}): converging again", code);
+                }
+                writable = false;
+                following = null;
+            }
+            Observation obs = running ? node.probe().observe() : Observation.unreachable("not running");
+            observation = obs;
+            Situation situation = situation(v, obs);
+            Action action = Convergence.decide(situation);
+            String decision = action.getClass().getSimpleName() + ": " + action.why();
+            if (!decision.equals(lastDecision)) {
+                log.info("{}", decision);
+                lastDecision = decision;
+            }
+            boolean converged = execute(action, v);
+            if (!(action instanceof Action.Hold) && !(action instanceof Action.ServePrimary)) {
+                obs = node.isRunning() ? node.probe().observe() : Observation.unreachable("not running");
+                observation = obs;
+            }
+            status = buildStatus(obs, v, converged ? v.state().generation() : null);
+        } finally {
+            actionLock.unlock();
+        }
+    }
+
+    private Situation situation(ClusterView v, Observation obs) {
+        String me = config.name();
+        ClusterState state = v.state();
+        MemberPlan plan = state.planFor(me);
+        boolean bootstrap = state.history().stream().anyMatch(r -> r.epoch() == state.epoch() && isBootstrap(r));
+        DataState data = node.area().pgdataEmpty() ? DataState.EMPTY : node.area().isStandbyData() ? DataState.STANDBY : DataState.PRIMARY;
+        Endpoint upstream = null;
+        if (plan != null && plan.upstream() != null) {
+            KeeperStatus up = v.keepers().get(plan.upstream());
+            // Only an upstream that reports a running PostgreSQL is worth cloning, rewinding or streaming from.
+            if (up != null && up.host() != null && up.port() > 0 && up.role() != PostgresRole.NONE) {
+                upstream = new Endpoint(up.host(), up.port());
+            }
+        }
+        PostgresRole running = node.isRunning() ? (obs.role() == PostgresRole.NONE ? (writable ? PostgresRole.PRIMARY : PostgresRole.STANDBY) : obs.role())
+                : PostgresRole.NONE;
+        return new Situation(me, plan, state.primary(), state.epoch(), bootstrap, v.lease(), renewal.isFresh(v.spec().renewDeadlineMs()),
+                data, plan != null && plan.reinit() && !reinitDone(state.generation()), running, upstream, following, identityProblem(v, data));
+    }
+
+    /** The data directory belongs to another cluster when its system identifier differs from the primary's. */
+    private String identityProblem(ClusterView v, DataState data) {
+        String primary = v.state().primary();
+        if (data == DataState.EMPTY || primary == null || primary.equals(config.name())) {
+            return null;
+        }
+        KeeperStatus p = v.keepers().get(primary);
+        String mine = currentSystemIdentifier();
+        if (p == null || p.systemIdentifier() == null || mine == null || p.systemIdentifier().equals(mine)) {
+            return null;
+        }
+        return "data directory " + node.area().pgdata() + " has system identifier " + mine + " but the cluster's primary " + primary
+                + " has " + p.systemIdentifier() + ": it belongs to another cluster. Move it away or give this keeper its own volume; nothing was changed";
+    }
+
+    private String currentSystemIdentifier() {
+        if (observation.systemIdentifier() != null) {
+            return observation.systemIdentifier();
+        }
+        return offlineSystemIdentifier;
+    }
+
+    private boolean reinitDone(long generation) {
+        try {
+            return Files.exists(node.area().reinitMarker()) && Long.parseLong(Files.readString(node.area().reinitMarker()).strip()) >= generation;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Carries out one action; returns true when the keeper is converged to the current plan. */
+    private boolean execute(Action action, ClusterView v) {
+        countAction(action);
+        try {
+            if (action instanceof Action.Hold hold) {
+                message = null;
+                return v.state().planFor(config.name()) != null;
+            } else if (action instanceof Action.Refuse refuse) {
+                message = refuse.why();
+                busyState = MemberState.FAILED;
+                return false;
+            } else if (action instanceof Action.Stop stop) {
+                writable = false;
+                following = null;
+                node.stopFast(FAST_STOP_BOUND);
+                primarySetupDone = false;
+                return false;
+            } else if (action instanceof Action.Initdb initdb) {
+                node.initdb();
+                offlineSystemIdentifier = node.systemIdentifier();
+                log.info("initdb done: system identifier {}", offlineSystemIdentifier);
+                return false;
+            } else if (action instanceof Action.Clone clone) {
+                busyState = MemberState.CLONING;
+                publishQuietly();
+                if (clone.discardExisting()) {
+                    // The only place a data directory is thrown away, under a recorded reinit decision (invariant 6).
+                    log.warn("reinit: discarding data directory {} as C-state generation {} decided", node.area().pgdata(), v.state().generation());
+                    io.pgpilot.keeper.postgres.WorkArea.deleteTree(node.area().pgdata());
+                    node.area().writePrivate(node.area().reinitMarker(), Long.toString(v.state().generation()));
+                }
+                node.cloneFrom(clone.upstream(), ObjectNames.replicationSlot(config.name()));
+                offlineSystemIdentifier = node.systemIdentifier();
+                log.info("clone done from {}: system identifier {}", clone.upstream(), offlineSystemIdentifier);
+                return false;
+            } else if (action instanceof Action.Rewind rewind) {
+                busyState = MemberState.REWINDING;
+                publishQuietly();
+                node.rewindFrom(rewind.upstream());
+                log.info("pg_rewind done onto {}", rewind.upstream());
+                return false;
+            } else if (action instanceof Action.StartPrimary start) {
+                writeConfig(null, v);
+                writable = true;
+                fenced = false;
+                primarySetupDone = false;
+                node.start(START_TIMEOUT);
+                servePrimary(v);
+                return true;
+            } else if (action instanceof Action.StartStandby start) {
+                writeConfig(start.upstream(), v);
+                node.markStandby();
+                node.start(START_TIMEOUT);
+                following = start.upstream();
+                fenced = false;
+                return start.upstream() != null;
+            } else if (action instanceof Action.Promote promote) {
+                writeConfig(null, v);
+                node.reload();
+                writable = true;
+                fenced = false;
+                primarySetupDone = false;
+                node.promote();
+                following = null;
+                log.info("promoted to primary at epoch {}", v.state().epoch());
+                servePrimary(v);
+                return true;
+            } else if (action instanceof Action.Repoint repoint) {
+                writeConfig(repoint.upstream(), v);
+                node.reload();
+                following = repoint.upstream();
+                log.info("re-pointed to {} by reload, without a restart or a re-clone", repoint.upstream());
+                return true;
+            } else if (action instanceof Action.ServePrimary serve) {
+                servePrimary(v);
+                return true;
+            }
+        } catch (IOException | java.sql.SQLException | RuntimeException e) {
+            message = action.getClass().getSimpleName() + " failed: " + e.getMessage();
+            log.error("{}", message);
+            return false;
+        } finally {
+            if (!(action instanceof Action.Refuse)) {
+                busyState = null;
+            }
+        }
+        return false;
+    }
+
+    private void countAction(Action action) {
+        String name = action.getClass().getSimpleName();
+        actionCounters.computeIfAbsent(name, n -> Counter.builder("pgpilot_keeper_actions").tag("action", n).register(metrics)).increment();
+    }
+
+    /** Once per start as primary: replication user, internal schema; every loop: slots, heartbeat, synchronous set. */
+    private void servePrimary(ClusterView v) throws java.sql.SQLException, IOException {
+        if (!primarySetupDone) {
+            node.createReplicationUser();
+            int migrations = InternalSchema.migrate(node.probe().dataSource());
+            if (migrations > 0) {
+                log.info("migrated internal schema {}: {} migration(s)", InternalSchema.SCHEMA, migrations);
+            }
+            primarySetupDone = true;
+        }
+        List<String> slots = new ArrayList<>();
+        for (String member : new TreeSet<>(v.state().members().keySet())) {
+            if (!member.equals(config.name())) {
+                slots.add(ObjectNames.replicationSlot(member));
+            }
+        }
+        List<String> created = node.ensureSlots(slots);
+        if (!created.isEmpty()) {
+            log.info("created replication slots {} so the other members can stream from this primary", created);
+        }
+        String syncNames = PostgresConfigFiles.synchronousStandbyNames(v.state().synchronousStandbys(), v.state().synchronousQuorum());
+        if (!syncNames.equals(appliedSyncNames)) {
+            writeConfig(null, v);
+            node.reload();
+            log.info("synchronous_standby_names set to '{}' as C-state decided", syncNames);
+        }
+        InternalSchema.beat(node.probe().dataSource(), config.name(), v.state().epoch());
+    }
+
+    private void writeConfig(Endpoint upstream, ClusterView v) throws IOException {
+        ClusterState state = v.state();
+        boolean primary = upstream == null;
+        List<String> sync = primary ? state.synchronousStandbys() : List.of();
+        int quorum = primary ? state.synchronousQuorum() : 0;
+        var area = node.area();
+        node.writeConfig(new PostgresConfigFiles.Settings(config.name(), config.pgListenHost(), config.pgPort(), area.socketDir(), area.pgHba(),
+                area.passfile(), upstream, ObjectNames.replicationSlot(config.name()), sync, quorum, v.spec().postgresParameters()), v.spec().pgHba());
+        appliedSyncNames = PostgresConfigFiles.synchronousStandbyNames(sync, quorum);
+    }
+
+    private void publishQuietly() {
+        status = buildStatus(Observation.unreachable("busy"), view, null);
+        try {
+            publish(status);
+        } catch (RuntimeException e) {
+            log.debug("status not published: {}", e.getMessage());
+        }
+    }
+
+    private KeeperStatus buildStatus(Observation obs, ClusterView v, Long generationApplied) {
+        MemberPlan plan = v.state().planFor(config.name());
+        boolean running = node.isRunning();
+        MemberState state;
+        if (busyState != null) {
+            state = busyState;
+        } else if (fenced && !running) {
+            state = MemberState.FENCED;
+        } else if (!running) {
+            state = MemberState.INITIALIZING;
+        } else if (obs.role() == PostgresRole.PRIMARY) {
+            state = MemberState.RUNNING;
+        } else if (obs.role() == PostgresRole.STANDBY) {
+            state = obs.streaming() ? MemberState.STREAMING : MemberState.RUNNING;
+        } else {
+            state = MemberState.INITIALIZING;
+        }
+        long lagBytes = 0;
+        if (obs.role() == PostgresRole.STANDBY && v.state().primary() != null) {
+            KeeperStatus primary = v.keepers().get(v.state().primary());
+            if (primary != null) {
+                lagBytes = primary.receivedLsn().bytesAfter(obs.replayLsn());
+            }
+        }
+        boolean healthy = running && plan != null
+                && ((plan.role() == Role.PRIMARY && obs.role() == PostgresRole.PRIMARY && writable)
+                || (plan.role() == Role.STANDBY && obs.role() == PostgresRole.STANDBY && obs.streaming()));
+        List<String> sync = new ArrayList<>();
+        obs.replicas().stream().filter(r -> "sync".equals(r.syncState()) || "quorum".equals(r.syncState())).forEach(r -> sync.add(r.applicationName()));
+        KeeperStatus.Builder b = status.toBuilder()
+                .role(obs.role())
+                .state(state)
+                .healthy(healthy)
+                .systemIdentifier(obs.systemIdentifier() != null ? obs.systemIdentifier() : offlineSystemIdentifier)
+                .timeline(obs.timeline() > 0 ? obs.timeline() : status.timeline())
+                .writeLsn(obs.role() == PostgresRole.NONE ? status.writeLsn() : obs.writeLsn())
+                .flushLsn(obs.role() == PostgresRole.NONE ? status.flushLsn() : obs.flushLsn())
+                .replayLsn(obs.role() == PostgresRole.NONE ? status.replayLsn() : obs.replayLsn())
+                .lagBytes(lagBytes)
+                .lagSeconds(obs.role() == PostgresRole.STANDBY && obs.heartbeatAgeSeconds() >= 0 ? obs.heartbeatAgeSeconds() : 0)
+                .epoch(obs.role() == PostgresRole.PRIMARY && v.lease() != null ? v.lease().epoch() : 0)
+                .pid(node.pid())
+                .upstream(plan == null ? null : plan.upstream())
+                .message(message)
+                .synchronousStandbys(sync);
+        if (generationApplied != null) {
+            b.generationApplied(generationApplied);
+        }
+        if (running) {
+            b.finalLsn(Lsn.ZERO);
+        }
+        return b.build();
+    }
+
+    // ---- graceful stop -------------------------------------------------------------------------------
+
+    /**
+     * SIGTERM: a primary stops with a fast shutdown (the last WAL reaches the standbys), publishes its final
+     * LSN and then releases the primary Lease so the sentinel can promote at once; a standby just stops.
+     */
+    public void shutdown() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        log.info("stopping on request (SIGTERM)");
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+        join(heartbeatThread);
+        boolean locked = false;
+        try {
+            locked = actionLock.tryLock(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        boolean wasPrimary = writable || observation.role() == PostgresRole.PRIMARY;
+        writable = false;
+        following = null;
+        node.stopFast(Duration.ofSeconds(8));
+        postgresStopped.countDown();
+        Lsn finalLsn = Lsn.ZERO;
+        if (wasPrimary) {
+            finalLsn = node.latestCheckpoint();
+            log.info("primary stopped cleanly; final LSN {}", finalLsn);
+        }
+        status = status.toBuilder().role(PostgresRole.NONE).state(MemberState.STOPPED).healthy(false).pid(0).epoch(0)
+                .finalLsn(finalLsn).message("stopped on request").build();
+        try {
+            publish(status);
+            // Released by whoever holds it, also a fenced primary: PostgreSQL is down, which is what the sentinel needs to know.
+            Read<PrimaryLease> lease = store.readPrimaryLease();
+            if (lease instanceof Read.Found<PrimaryLease> found && found.value().isHeldBy(config.name())) {
+                Write<PrimaryLease> released = store.releasePrimaryLease(found.value(), config.name());
+                log.info(released.succeeded() ? "released the primary Lease so a standby can be promoted without waiting for expiry"
+                        : "could not release the primary Lease (it changed meanwhile): the sentinel will see it expire");
+                renewal.forget();
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not publish the final status or release the lease: {}; the sentinel will see the lease expire", e.getMessage());
+        }
+        if (locked) {
+            actionLock.unlock();
+        }
+        node.probe().close();
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void join(Thread t) {
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public long lastFenceMillis() {
+        return lastFenceMillis;
+    }
+
+    public String lastDecision() {
+        return lastDecision;
+    }
+
+    /** The record a sentinel writes when it bootstraps: no previous primary, reason "bootstrap…". */
+    static boolean isBootstrap(FailoverRecord r) {
+        return r.from() == null && r.reason() != null && r.reason().startsWith("bootstrap");
+    }
+}

@@ -1,0 +1,118 @@
+package io.pgpilot.keeper;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgpilot.cluster.ClusterState;
+import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.config.Settings;
+import io.pgpilot.keeper.postgres.PostgresNode;
+import io.pgpilot.keeper.postgres.PostgresProbe;
+import io.pgpilot.store.ClusterStore;
+import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.Read;
+import io.pgpilot.store.StoreUnavailableException;
+import io.pgpilot.time.MonotonicClock;
+import java.time.Duration;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Entry point of the keeper process: validates the settings (every problem at once, nothing touched),
+ * checks the data directory belongs to this cluster, starts the HTTP API, then the keeper's threads.
+ * Exit code 2 = bad settings or foreign data, 1 = could not start.
+ */
+public final class KeeperMain {
+
+    private static final Logger log = LoggerFactory.getLogger(KeeperMain.class);
+    /** Bound on each Kubernetes API request; below any sane renew deadline. Fencing does not depend on it. */
+    static final Duration API_REQUEST_TIMEOUT = Duration.ofMillis(1_000);
+
+    private KeeperMain() {
+    }
+
+    public static void main(String[] args) {
+        KeeperConfig config;
+        try {
+            config = KeeperConfig.parse(args, System.getenv());
+        } catch (Settings.BadSettingsException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        ClusterStore store = config.kube().store(API_REQUEST_TIMEOUT);
+        PostgresProbe probe = new PostgresProbe(config.localHost(), config.pgPort(), config.passwords().superuser());
+        PostgresNode node = new PostgresNode(config.workArea(), config.commands(), config.passwords(), probe);
+        String foreign = foreignData(config, store, node);
+        if (foreign != null) {
+            System.err.println("keeper cannot start:\n  - " + foreign);
+            System.exit(2);
+            return;
+        }
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Keeper keeper = new Keeper(config, store, node, new RenewalClock(MonotonicClock.system()), metrics);
+        try {
+            SpringApplication app = new SpringApplication(KeeperApplication.class);
+            app.setBannerMode(Banner.Mode.OFF);
+            app.setRegisterShutdownHook(false);
+            app.setDefaultProperties(Map.of(
+                    "server.address", config.httpHost(),
+                    "server.port", Integer.toString(config.httpPort()),
+                    "spring.main.lazy-initialization", "false",
+                    "spring.jmx.enabled", "false",
+                    "logging.level.org.apache.catalina", "warn",
+                    "logging.level.org.springframework", "warn"));
+            app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("keeper", keeper));
+            ConfigurableApplicationContext context = app.run();
+            int httpPort = ((WebServerApplicationContext) context).getWebServer().getPort();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                keeper.shutdown();
+                context.close();
+            }, "keeper-shutdown"));
+            keeper.start(httpPort);
+        } catch (Exception e) {
+            log.error("keeper cannot start: {}", e.getMessage(), e);
+            System.exit(1);
+        }
+    }
+
+    /**
+     * A non-empty data directory whose system identifier differs from the one the cluster's primary reports
+     * belongs to another cluster: refuse to start rather than stream into or rewind it. When the API server
+     * cannot be reached the check is left to the keeper's loop, which refuses the same way.
+     */
+    static String foreignData(KeeperConfig config, ClusterStore store, PostgresNode node) {
+        if (config.workArea().pgdataEmpty()) {
+            return null;
+        }
+        String mine = node.systemIdentifier();
+        if (mine == null) {
+            return "data directory " + config.workArea().pgdata() + " is not empty but pg_controldata cannot read it: it is not a PostgreSQL 15 data directory; "
+                    + "move it away or point --data-dir elsewhere; nothing was changed";
+        }
+        try {
+            Read<ClusterState> state = store.readState();
+            if (!(state instanceof Read.Found<ClusterState> found) || found.value().primary() == null || found.value().primary().equals(config.name())) {
+                return null;
+            }
+            String primary = found.value().primary();
+            for (KeeperRecord record : store.listKeepers()) {
+                if (record.keeper().equals(primary) && record.status() instanceof Read.Found<KeeperStatus> status) {
+                    String theirs = status.value().systemIdentifier();
+                    if (theirs != null && !theirs.equals(mine)) {
+                        return "data directory " + config.workArea().pgdata() + " has system identifier " + mine + " but cluster "
+                                + config.kube().cluster() + "'s primary " + primary + " has " + theirs
+                                + ": it belongs to another cluster. Move it away or give this keeper its own volume; nothing was changed";
+                    }
+                }
+            }
+        } catch (StoreUnavailableException e) {
+            log.warn("cannot check the data directory against the cluster yet ({}); the keeper loop will", e.getMessage());
+        }
+        return null;
+    }
+}

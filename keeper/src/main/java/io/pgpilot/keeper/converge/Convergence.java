@@ -1,0 +1,83 @@
+package io.pgpilot.keeper.converge;
+
+import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.cluster.Role;
+
+/**
+ * The keeper's decision: from a {@link Situation} to the one next {@link Action}. Pure, so every case of the
+ * role contract is tested by a table, without processes.
+ *
+ * <p>Rules, safety first: a running primary that may not write is stopped before anything else; initdb only
+ * for the planned primary holding the lease in a bootstrap epoch; a data directory is discarded only under
+ * a reinit decision (invariant 6); a former primary becomes a standby only through pg_rewind (invariant 5).
+ */
+public final class Convergence {
+
+    private Convergence() {
+    }
+
+    public static Action decide(Situation s) {
+        if (s.identityProblem() != null) {
+            if (s.running() == PostgresRole.PRIMARY) {
+                return new Action.Stop(s.identityProblem());
+            }
+            return new Action.Refuse(s.identityProblem());
+        }
+        if (s.running() == PostgresRole.PRIMARY && !s.mayWrite()) {
+            return new Action.Stop("running as primary but may not accept writes: " + s.whyNotWritable());
+        }
+        if (s.plan() == null) {
+            return new Action.Hold("C-state has no plan for this keeper yet");
+        }
+        return s.plan().role() == Role.PRIMARY ? asPrimary(s) : asStandby(s);
+    }
+
+    private static Action asPrimary(Situation s) {
+        String whyNot = s.whyNotWritable();
+        if (whyNot != null) {
+            return new Action.Hold("planned primary, waiting: " + whyNot);
+        }
+        return switch (s.running()) {
+            case PRIMARY -> new Action.ServePrimary("primary holding the lease at epoch " + s.stateEpoch());
+            case STANDBY -> new Action.Promote("C-state and the primary Lease name this keeper at epoch " + s.stateEpoch());
+            case NONE -> switch (s.data()) {
+                case EMPTY -> s.bootstrapEpoch()
+                        ? new Action.Initdb("planned primary of a bootstrap epoch " + s.stateEpoch() + " with an empty data directory")
+                        : new Action.Hold("refusing initdb: the data directory is empty but epoch " + s.stateEpoch()
+                                + " is not a bootstrap; a primary must come from existing data (reinit this keeper as a standby instead)");
+                case PRIMARY -> new Action.StartPrimary("planned primary holding the lease; the data directory last ran as primary");
+                case STANDBY -> new Action.StartStandby(null, "planned primary with standby data: start in recovery, then promote");
+            };
+        };
+    }
+
+    private static Action asStandby(Situation s) {
+        String upstreamName = s.plan().upstream();
+        if (s.reinitPending()) {
+            if (s.running() != PostgresRole.NONE) {
+                return new Action.Stop("reinit decided for this keeper: stop before discarding the data directory");
+            }
+            if (s.upstream() == null) {
+                return new Action.Hold("reinit decided, waiting for upstream " + upstreamName + " to report a running PostgreSQL");
+            }
+            return new Action.Clone(s.upstream(), true, "reinit decided: discard the data directory and clone from " + upstreamName);
+        }
+        if (s.upstream() == null) {
+            return new Action.Hold(s.running() == PostgresRole.STANDBY
+                    ? "standby, upstream " + upstreamName + " does not report a running PostgreSQL: keep replaying"
+                    : "standby, waiting for upstream " + upstreamName + " to report a running PostgreSQL");
+        }
+        return switch (s.running()) {
+            case STANDBY -> s.upstream().equals(s.following())
+                    ? new Action.Hold("standby streaming from " + upstreamName)
+                    : new Action.Repoint(s.upstream(), "upstream is now " + upstreamName + " at " + s.upstream()
+                            + (s.following() == null ? "" : ", was " + s.following()));
+            case PRIMARY -> new Action.Stop("planned standby of " + upstreamName + " but running as primary");
+            case NONE -> switch (s.data()) {
+                case EMPTY -> new Action.Clone(s.upstream(), false, "empty data directory: clone from " + upstreamName);
+                case STANDBY -> new Action.StartStandby(s.upstream(), "standby data: stream from " + upstreamName);
+                case PRIMARY -> new Action.Rewind(s.upstream(), "former primary: rewind onto " + upstreamName + "'s timeline before following it");
+            };
+        };
+    }
+}

@@ -1,0 +1,81 @@
+package io.pgpilot.keeper.http;
+
+import io.pgpilot.cluster.ClusterJson;
+import io.pgpilot.keeper.Keeper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The keeper's HTTP API: Kubernetes probes, Patroni-compatible role checks for HAProxy, the status, the
+ * lease confirmation the proxy asks for when the API server is slow, and Prometheus metrics.
+ */
+@RestController
+public class KeeperHttpApi {
+
+    private final Keeper keeper;
+
+    public KeeperHttpApi(Keeper keeper) {
+        this.keeper = keeper;
+    }
+
+    /** Liveness: the keeper process answers. */
+    @GetMapping("/health")
+    public ResponseEntity<String> health() {
+        return json(200, Map.of("keeper", keeper.name(), "alive", true));
+    }
+
+    /** Ready = a primary holding its lease, or a standby streaming within spec.maxLagForReadsBytes. */
+    @GetMapping("/readiness")
+    public ResponseEntity<String> readiness() {
+        boolean ready = keeper.isServingPrimary() || keeper.isServingStandby();
+        return json(ready ? 200 : 503, Map.of("keeper", keeper.name(), "ready", ready, "state", keeper.status().state()));
+    }
+
+    /** Patroni's GET /primary: 200 only on the writable primary. */
+    @GetMapping({"/primary", "/master", "/leader"})
+    public ResponseEntity<String> primary() {
+        boolean primary = keeper.isServingPrimary();
+        return json(primary ? 200 : 503, Map.of("keeper", keeper.name(), "role", keeper.status().role()));
+    }
+
+    /** Patroni's GET /replica: 200 on a streaming standby within the lag for reads. */
+    @GetMapping("/replica")
+    public ResponseEntity<String> replica() {
+        boolean replica = keeper.isServingStandby();
+        return json(replica ? 200 : 503, Map.of("keeper", keeper.name(), "role", keeper.status().role(), "lagBytes", keeper.status().lagBytes()));
+    }
+
+    @GetMapping("/status")
+    public ResponseEntity<String> status() {
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(keeper.status().toJson());
+    }
+
+    /** 200 only while this keeper holds the primary lease within its renew deadline. */
+    @GetMapping("/lease")
+    public ResponseEntity<String> lease() {
+        var view = keeper.view();
+        boolean holder = view.leaseHeldAtEpoch(keeper.name()) && keeper.name().equals(view.state().primary());
+        boolean valid = keeper.holdsLease() && !keeper.fenced();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("keeper", keeper.name());
+        body.put("holder", holder);
+        body.put("epoch", view.lease() == null ? 0 : view.lease().epoch());
+        body.put("fenced", keeper.fenced());
+        body.put("msSinceRenewal", keeper.millisSinceRenewal());
+        return json(valid ? 200 : 503, body);
+    }
+
+    @GetMapping("/metrics")
+    public ResponseEntity<String> metrics() {
+        return ResponseEntity.ok().contentType(MediaType.parseMediaType("text/plain; version=0.0.4; charset=utf-8"))
+                .body(keeper.metrics().scrape());
+    }
+
+    private static ResponseEntity<String> json(int code, Map<String, ?> body) {
+        return ResponseEntity.status(code).contentType(MediaType.APPLICATION_JSON).body(ClusterJson.write(body));
+    }
+}

@@ -1,0 +1,266 @@
+package io.pgpilot.keeper.postgres;
+
+import io.pgpilot.cluster.Lsn;
+import io.pgpilot.cluster.ObjectNames;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operations on this keeper's PostgreSQL: initdb, clone, rewind, start, promote, re-point, stop. Each
+ * does one thing; deciding which one to do is {@code io.pgpilot.keeper.converge.Convergence}'s job.
+ */
+public final class PostgresNode {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresNode.class);
+    private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(30);
+    private static final Pattern SYSID = Pattern.compile("Database system identifier:\\s+(\\d+)");
+    private static final Pattern CHECKPOINT = Pattern.compile("Latest checkpoint location:\\s+([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
+    private static final Pattern STATE = Pattern.compile("Database cluster state:\\s+(.+)");
+
+    private final WorkArea area;
+    private final PostgresCommands commands;
+    private final CommandRunner runner;
+    private final Passwords passwords;
+    private final PostgresProbe probe;
+    private volatile Postmaster postmaster;
+
+    public PostgresNode(WorkArea area, PostgresCommands commands, Passwords passwords, PostgresProbe probe) {
+        this.area = area;
+        this.commands = commands;
+        this.runner = new CommandRunner(area.postgresLog());
+        this.passwords = passwords;
+        this.probe = probe;
+    }
+
+    public WorkArea area() {
+        return area;
+    }
+
+    public PostgresProbe probe() {
+        return probe;
+    }
+
+    public Postmaster postmaster() {
+        return postmaster;
+    }
+
+    public boolean isRunning() {
+        Postmaster p = postmaster;
+        return p != null && p.isRunning();
+    }
+
+    public long pid() {
+        Postmaster p = postmaster;
+        return p != null && p.isRunning() ? p.pid() : 0;
+    }
+
+    /** The libpq password file, rewritten at every start so a rotated Secret takes effect. */
+    public void writePassfile() throws IOException {
+        area.writePrivate(area.passfile(), "*:*:*:" + ObjectNames.REPLICATION_USER + ":" + escapePass(passwords.replication()) + "\n"
+                + "*:*:*:" + ObjectNames.SUPERUSER + ":" + escapePass(passwords.superuser()) + "\n");
+    }
+
+    private static String escapePass(String value) {
+        return value.replace("\\", "\\\\").replace(":", "\\:");
+    }
+
+    public void writeConfig(PostgresConfigFiles.Settings settings, java.util.List<String> userHba) throws IOException {
+        area.writePrivate(area.postgresqlConf(), PostgresConfigFiles.postgresqlConf(settings));
+        area.writePrivate(area.pgHba(), PostgresConfigFiles.pgHba(userHba));
+    }
+
+    /** initdb into an empty data directory; the superuser password goes through a file only PostgreSQL's user can read. */
+    public void initdb() throws IOException {
+        Path pgdata = area.pgdata();
+        if (!Files.exists(pgdata)) {
+            Files.createDirectory(pgdata);
+        }
+        area.own(pgdata, "rwx------");
+        Path pwfile = area.secretsDir().resolve("initdb.pw");
+        area.writePrivate(pwfile, passwords.superuser() + "\n");
+        try {
+            runner.runOrThrow("initdb", commands.initdb(pgdata, pwfile, ObjectNames.SUPERUSER), Map.of(), TOOL_TIMEOUT);
+        } finally {
+            Files.deleteIfExists(pwfile);
+        }
+    }
+
+    /**
+     * pg_basebackup from {@code upstream} through {@code slot} into a scratch directory, moved into place only
+     * when complete, then marked as a standby.
+     */
+    public void cloneFrom(Endpoint upstream, String slot) throws IOException {
+        Path target = area.cloneTarget();
+        WorkArea.deleteTree(target);
+        Files.createDirectory(target);
+        area.own(target, "rwx------");
+        runner.runOrThrow("pg_basebackup from " + upstream,
+                commands.basebackup(target, upstream.host(), upstream.port(), ObjectNames.REPLICATION_USER, slot),
+                Map.of("PGPASSFILE", area.passfile().toString()), TOOL_TIMEOUT);
+        Path pgdata = area.pgdata();
+        if (Files.isDirectory(pgdata) && area.pgdataEmpty()) {
+            Files.delete(pgdata);
+        }
+        Files.move(target, pgdata, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        markStandby();
+    }
+
+    /** Rewinds a former primary onto {@code upstream}'s timeline and marks it a standby. */
+    public void rewindFrom(Endpoint upstream) throws IOException {
+        String source = "host=" + upstream.host() + " port=" + upstream.port() + " user=" + ObjectNames.SUPERUSER
+                + " dbname=postgres connect_timeout=5 passfile=" + area.passfile();
+        runner.runOrThrow("pg_rewind from " + upstream, commands.rewind(area.pgdata(), source), Map.of(), TOOL_TIMEOUT);
+        markStandby();
+    }
+
+    public void markStandby() throws IOException {
+        if (!Files.exists(area.standbySignal())) {
+            Files.createFile(area.standbySignal());
+        }
+        area.own(area.standbySignal(), "rw-------");
+    }
+
+    /**
+     * Starts the postmaster and waits until it answers queries.
+     *
+     * @throws IOException when it exits or does not answer within {@code timeout}; the message has its last log lines
+     */
+    public void start(Duration timeout) throws IOException {
+        if (isRunning()) {
+            return;
+        }
+        probe.reset();
+        Postmaster started = Postmaster.start(commands.postmaster(area.pgdata(), area.postgresqlConf()), area.postgresLog());
+        postmaster = started;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!started.isRunning()) {
+                throw new IOException("postgres exited with code " + started.exitCode() + " at start; last lines of " + area.postgresLog() + ":\n" + logTail(10));
+            }
+            if (probe.observe().error() == null) {
+                return;
+            }
+            pause(100);
+        }
+        throw new IOException("postgres did not accept connections within " + timeout.toSeconds() + " s; last lines of " + area.postgresLog() + ":\n" + logTail(10));
+    }
+
+    public boolean stopFast(Duration bound) {
+        Postmaster p = postmaster;
+        boolean stopped = p == null || p.stopFast(bound);
+        probe.reset();
+        return stopped;
+    }
+
+    public boolean stopImmediate(Duration bound) {
+        Postmaster p = postmaster;
+        boolean stopped = p == null || p.stopImmediate(bound);
+        probe.reset();
+        return stopped;
+    }
+
+    /** Ends recovery and waits until PostgreSQL accepts writes. */
+    public void promote() throws SQLException {
+        try (Connection c = probe.connection(); Statement st = c.createStatement()) {
+            st.execute("select pg_promote(true, 60)");
+        }
+    }
+
+    /** Applies a changed postgresql.conf without a restart (primary_conninfo, synchronous_standby_names). */
+    public void reload() throws SQLException {
+        try (Connection c = probe.connection(); Statement st = c.createStatement()) {
+            st.execute("select pg_reload_conf()");
+        }
+    }
+
+    /**
+     * Creates the replication user after initdb. The password is hashed (SCRAM) on the keeper's side, so
+     * neither the statement nor PostgreSQL's log ever holds it in clear.
+     */
+    public void createReplicationUser() throws SQLException {
+        try (Connection c = probe.connection(); Statement st = c.createStatement()) {
+            st.execute("do $$ begin if not exists (select from pg_roles where rolname = '" + ObjectNames.REPLICATION_USER + "') then "
+                    + "create role " + ObjectNames.REPLICATION_USER + " with login replication; end if; end $$");
+            c.unwrap(PGConnection.class).alterUserPassword(ObjectNames.REPLICATION_USER, passwords.replication().toCharArray(), "scram-sha-256");
+        }
+    }
+
+    /** Creates a physical slot for each member that has none yet; returns the ones created. */
+    public java.util.List<String> ensureSlots(Collection<String> slots) throws SQLException {
+        java.util.List<String> created = new java.util.ArrayList<>();
+        try (Connection c = probe.connection();
+             PreparedStatement exists = c.prepareStatement("select 1 from pg_replication_slots where slot_name = ?");
+             PreparedStatement create = c.prepareStatement("select pg_create_physical_replication_slot(?, true)")) {
+            for (String slot : slots) {
+                exists.setString(1, slot);
+                boolean present;
+                try (var rs = exists.executeQuery()) {
+                    present = rs.next();
+                }
+                if (!present) {
+                    create.setString(1, slot);
+                    create.execute();
+                    created.add(slot);
+                }
+            }
+        }
+        return created;
+    }
+
+    /** The data directory's system identifier, read offline with pg_controldata; null when there is no data directory. */
+    public String systemIdentifier() {
+        return controlField(SYSID);
+    }
+
+    /** After a clean shutdown, the shutdown checkpoint's position: the last WAL this member wrote. */
+    public Lsn latestCheckpoint() {
+        String text = controlField(CHECKPOINT);
+        return text == null ? Lsn.ZERO : Lsn.parse(text);
+    }
+
+    public String clusterState() {
+        return controlField(STATE);
+    }
+
+    private String controlField(Pattern field) {
+        if (area.pgdataEmpty()) {
+            return null;
+        }
+        CommandRunner.Result result = runner.capture(commands.controldata(area.pgdata()), Duration.ofSeconds(30));
+        if (!result.ok()) {
+            return null;
+        }
+        Matcher m = field.matcher(result.output());
+        return m.find() ? m.group(1).trim() : null;
+    }
+
+    public String logTail(int lines) {
+        try {
+            var all = Files.readAllLines(area.postgresLog());
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.pgpilot.keeper.converge;
+
+import static io.pgpilot.cluster.PostgresRole.NONE;
+import static io.pgpilot.cluster.PostgresRole.PRIMARY;
+import static io.pgpilot.cluster.PostgresRole.STANDBY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgpilot.cluster.MemberPlan;
+import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.keeper.postgres.Endpoint;
+import io.pgpilot.store.PrimaryLease;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The role contract as a table: situation in, the one next action out. */
+class ConvergenceTest {
+
+    private static final Endpoint K1 = new Endpoint("10.0.0.1", 5432);
+    private static final Endpoint K2 = new Endpoint("10.0.0.2", 5432);
+
+    /** A builder over the fields each row changes; the base is "k1, planned primary, lease held at epoch 1, fresh". */
+    private record S(MemberPlan plan, String plannedPrimary, long epoch, boolean bootstrap, PrimaryLease lease, boolean fresh, DataState data,
+                     boolean reinit, PostgresRole running, Endpoint upstream, Endpoint following, String identity) {
+        static S primaryBase() {
+            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, null, null);
+        }
+
+        static S standbyBase() {
+            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, null, null);
+        }
+
+        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, following, identity); }
+        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, following, identity); }
+        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, following, identity); }
+        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, following, identity); }
+        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, following, identity); }
+        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, following, identity); }
+        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, following, identity); }
+        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, following, identity); }
+        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, f, identity); }
+        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, following, "other cluster"); }
+        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, following, identity); }
+        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, following, identity); }
+
+        Situation situation() {
+            return new Situation("me", plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, following, identity);
+        }
+    }
+
+    static Stream<Arguments> table() {
+        S p = S.primaryBase();
+        S s = S.standbyBase();
+        return Stream.of(
+                // planned primary
+                Arguments.of("bootstrap: empty, lease held, bootstrap epoch -> initdb", p, Action.Initdb.class),
+                Arguments.of("empty but not a bootstrap epoch -> never initdb", p.bootstrap(false), Action.Hold.class),
+                Arguments.of("empty, bootstrap, but renewal stale -> wait", p.fresh(false), Action.Hold.class),
+                Arguments.of("empty, bootstrap, lease held by another -> wait", p.lease(new PrimaryLease("k2", 1, "7")), Action.Hold.class),
+                Arguments.of("empty, bootstrap, lease missing -> wait", p.lease(null), Action.Hold.class),
+                Arguments.of("lease epoch differs from C-state -> wait", p.epoch(2).data(DataState.PRIMARY), Action.Hold.class),
+                Arguments.of("primary data, not running -> start as primary", p.data(DataState.PRIMARY), Action.StartPrimary.class),
+                Arguments.of("standby data, not running -> start in recovery first", p.data(DataState.STANDBY), Action.StartStandby.class),
+                Arguments.of("running standby, lease held -> promote", p.data(DataState.STANDBY).running(STANDBY), Action.Promote.class),
+                Arguments.of("running standby, lease not yet held -> keep replaying", p.data(DataState.STANDBY).running(STANDBY).lease(new PrimaryLease("k2", 1, "7")), Action.Hold.class),
+                Arguments.of("running primary, all valid -> serve", p.data(DataState.PRIMARY).running(PRIMARY), Action.ServePrimary.class),
+                Arguments.of("running primary, renewal stale -> stop (fence)", p.data(DataState.PRIMARY).running(PRIMARY).fresh(false), Action.Stop.class),
+                Arguments.of("running primary, lease released -> stop", p.data(DataState.PRIMARY).running(PRIMARY).lease(new PrimaryLease(null, 1, "8")), Action.Stop.class),
+                Arguments.of("running primary, C-state names another -> stop", p.data(DataState.PRIMARY).running(PRIMARY).plannedPrimary("k2"), Action.Stop.class),
+                Arguments.of("running primary, no plan -> stop", p.data(DataState.PRIMARY).running(PRIMARY).noPlan().plannedPrimary(null), Action.Stop.class),
+                // planned standby
+                Arguments.of("empty -> clone from the upstream", s, Action.Clone.class),
+                Arguments.of("empty, upstream not running -> wait", s.upstream(null), Action.Hold.class),
+                Arguments.of("standby data -> start streaming", s.data(DataState.STANDBY), Action.StartStandby.class),
+                Arguments.of("former primary data -> rewind, never a re-clone", s.data(DataState.PRIMARY), Action.Rewind.class),
+                Arguments.of("running primary while planned standby -> stop first", s.data(DataState.PRIMARY).running(PRIMARY), Action.Stop.class),
+                Arguments.of("streaming from the planned upstream -> nothing", s.data(DataState.STANDBY).running(STANDBY).following(K1), Action.Hold.class),
+                Arguments.of("upstream moved -> re-point by reload", s.data(DataState.STANDBY).running(STANDBY).following(K2), Action.Repoint.class),
+                Arguments.of("upstream unknown while running -> keep replaying", s.data(DataState.STANDBY).running(STANDBY).upstream(null), Action.Hold.class),
+                Arguments.of("reinit decided, running -> stop first", s.data(DataState.STANDBY).running(STANDBY).withReinit(), Action.Stop.class),
+                Arguments.of("reinit decided, stopped -> discard and clone", s.data(DataState.PRIMARY).withReinit(), Action.Clone.class),
+                // identity and plan
+                Arguments.of("data of another cluster -> refuse", s.data(DataState.STANDBY).foreign(), Action.Refuse.class),
+                Arguments.of("not in C-state -> wait", s.noPlan(), Action.Hold.class));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void decides(String name, S given, Class<? extends Action> expected) {
+        Action action = Convergence.decide(given.situation());
+        assertThat(action).as(name + " (" + action.why() + ")").isInstanceOf(expected);
+        assertThat(action.why()).isNotBlank();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void neverDiscardsDataWithoutAReinitDecision(String name, S given, Class<? extends Action> ignored) {
+        Action action = Convergence.decide(given.situation());
+        if (action instanceof Action.Clone clone && clone.discardExisting()) {
+            assertThat(given.reinit()).as(name).isTrue();
+        }
+        if (action instanceof Action.Clone || action instanceof Action.Initdb) {
+            assertThat(given.data() == DataState.EMPTY || given.reinit()).as(name + ": only an empty directory is written from scratch").isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void becomesWritableOnlyWithAValidLease(String name, S given, Class<? extends Action> ignored) {
+        Action action = Convergence.decide(given.situation());
+        if (action instanceof Action.StartPrimary || action instanceof Action.Promote || action instanceof Action.ServePrimary
+                || action instanceof Action.Initdb) {
+            assertThat(given.situation().mayWrite()).as(name).isTrue();
+        }
+    }
+}
