@@ -29,6 +29,13 @@ here, at install time, instead of leaving a cluster that never starts. Every mes
 {{- $problems = append $problems (printf "cluster.minSynchronousStandbys is %d: with keeper.replicas %d at most %d standbys can exist; lower it or raise keeper.replicas" (int64 $c.minSynchronousStandbys) (int64 .Values.keeper.replicas) (sub (int64 .Values.keeper.replicas) 1)) -}}
 {{- end -}}
 {{- end -}}
+{{- /* The same set as ClusterSpec.MANAGED_PARAMETERS (charts-test checks they agree). */ -}}
+{{- $managed := list "listen_addresses" "port" "unix_socket_directories" "hba_file" "ident_file" "data_directory" "config_file" "primary_conninfo" "primary_slot_name" "synchronous_standby_names" "hot_standby" "wal_level" "restore_command" "recovery_target_timeline" "promote_trigger_file" "wal_log_hints" -}}
+{{- range $name, $value := $c.postgresParameters -}}
+{{- if has (lower $name) $managed -}}
+{{- $problems = append $problems (printf "cluster.postgresParameters.%s is managed by pgpilot and cannot be set; remove it" $name) -}}
+{{- end -}}
+{{- end -}}
 {{- if $problems -}}
 {{- fail (printf "\n  - %s" (join "\n  - " $problems)) -}}
 {{- end -}}

@@ -1,5 +1,6 @@
 package io.pgpilot.cluster;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.UUID;
 
 /**
@@ -29,6 +30,7 @@ public record OperatorRequest(String id, String action, String target, String st
         return new OperatorRequest(UUID.randomUUID().toString(), action, target, PENDING, null);
     }
 
+    @JsonIgnore
     public boolean isPending() {
         return PENDING.equals(status);
     }

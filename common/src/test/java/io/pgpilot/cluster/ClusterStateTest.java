@@ -39,6 +39,15 @@ class ClusterStateTest {
     }
 
     @Test
+    void operatorRequestRoundTripsWithoutDerivedFields() {
+        OperatorRequest request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "k1");
+        assertThat(request.toJson()).doesNotContain("\"pending\"");
+        assertThat(OperatorRequest.fromJson(request.toJson())).isEqualTo(request);
+        assertThat(OperatorRequest.fromJson(request.answered(OperatorRequest.DONE, "k1 promoted").toJson()).isPending()).isFalse();
+        assertThatThrownBy(() -> OperatorRequest.pending("reboot", null)).hasMessageContaining("not one of switchover, failover");
+    }
+
+    @Test
     void objectNamesComeFromTheClusterName() {
         ObjectNames names = new ObjectNames("demo");
         assertThat(names.specConfigMap()).isEqualTo("demo-spec");

@@ -57,10 +57,21 @@ public final class LocalCommand {
                 return Optional.empty();
             }
             long pid = Long.parseLong(Files.readString(layout.supervisorPid()).trim());
+            // The pid must still be the supervisor's (pids get reused); the JDK's own view of a command line is
+            // cut short for long classpaths, so /proc is read directly.
+            Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
             return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(p -> p.info().commandLine().map(c -> c.contains(LocalSupervisor.class.getName())).orElse(true));
+                    .filter(p -> !Files.exists(cmdline) || readQuietly(cmdline).contains(LocalSupervisor.class.getName()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "";
         }
     }
 
@@ -127,7 +138,10 @@ public final class LocalCommand {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.log("supervisor").toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            builder.start();
+            Process supervisor = builder.start();
+            // setsid execs in place, so this is the supervisor's pid; writing it now lets `up` tell a supervisor
+            // that is still starting from one that died.
+            Files.writeString(layout.supervisorPid(), Long.toString(supervisor.pid()));
         }
     }
 

@@ -142,7 +142,7 @@ public final class LocalSupervisor {
         } else if (KeeperPods.STOPPED.equals(desired) && alive && terminating.add(name)) {
             log(name + ": stop requested; SIGTERM");
             process.signal(Signal.TERM);
-        } else if (KeeperPods.KILLED.equals(desired) && alive) {
+        } else if (KeeperPods.KILLED.equals(desired) && alive && terminating.add(name)) {
             log(name + ": kill requested; SIGKILL");
             process.signal(Signal.KILL);
         }

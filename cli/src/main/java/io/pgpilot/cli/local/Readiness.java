@@ -35,8 +35,9 @@ final class Readiness {
         ClusterStore store = null;
         try {
             while (System.nanoTime() < deadline) {
-                if (LocalCommand.supervisor(layout).isEmpty() && !Files.exists(layout.supervisorPid())) {
-                    progress("the supervisor is not running; see " + layout.log("supervisor"));
+                if (LocalCommand.supervisor(layout).isEmpty()) {
+                    System.err.println("the supervisor is not running; see " + layout.log("supervisor"));
+                    return false;
                 }
                 if (store == null && Files.exists(layout.kubeconfig())) {
                     store = new ClusterStore(KubeClients.create(layout.kubeconfig(), Duration.ofSeconds(2)), config.namespace(),
