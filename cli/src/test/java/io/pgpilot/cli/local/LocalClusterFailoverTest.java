@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * End to end on real processes: `pgpilot local up` brings up the API server, three keepers, two sentinels
@@ -85,9 +88,24 @@ class LocalClusterFailoverTest {
             if (store != null) {
                 store.client().close();
             }
-            Main.run("local", "down", "--dir", dir.toString(), "--clean");
+            // A failed run keeps its logs and data for a look; a green one leaves nothing behind.
+            if (failed) {
+                Main.run("local", "down", "--dir", dir.toString());
+            } else {
+                Main.run("local", "down", "--dir", dir.toString(), "--clean");
+            }
         }
     }
+
+    private static volatile boolean failed;
+
+    @RegisterExtension
+    static final TestWatcher FAILURES = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            failed = true;
+        }
+    };
 
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -130,7 +130,7 @@ public final class Planner {
             }
             Optional<Finding> lost = primaryLost();
             if (lost.isPresent()) {
-                return failover(lost.get(), members, null);
+                return failover(lost.get(), members, handoffFloor());
             }
             if (request != null) {
                 Optional<Decision> started = startSwitchover(members);
@@ -184,6 +184,20 @@ public final class Planner {
                 }
             }
             return members;
+        }
+
+        /**
+         * After a clean stop the old primary published where its WAL ends, and its last WAL was sent to the
+         * standbys on the way down: the handoff can lose nothing, so the candidate must have received that
+         * position, even in asynchronous mode. Standbys report it on their next heartbeat. If none does within
+         * a lease duration of the release (a standby that was cut off), the ordinary lag rule applies again.
+         */
+        private Lsn handoffFloor() {
+            KeeperView old = view.keeper(state.primary());
+            if (!view.reportsCleanStop(old) || lease.msSinceChange() > spec.leaseDurationMs()) {
+                return null;
+            }
+            return old.status().finalLsn();
         }
 
         /** Positive evidence that the primary cannot accept writes, or the expiry of its lease. Silence alone is never enough. */
@@ -273,6 +287,10 @@ public final class Planner {
             KeeperView best = target != null ? view.keeper(target) : promotable.get(0);
             long lag = lastKnown.bytesAfter(best.status().receivedLsn());
             long allowed = floor != null ? 0 : spec.maxLagOnFailoverBytes();
+            if (floor != null && lag > 0) {
+                return refusal(Reason.WAITING_FOR_FINAL_WAL, best.name() + " has received " + best.status().receivedLsn() + " of the final position "
+                        + lastKnown + "; the handoff waits for it so no commit is lost");
+            }
             if (lag > allowed) {
                 return refusal(Reason.CANDIDATE_LAGS_TOO_MUCH, best.name() + " has received " + best.status().receivedLsn() + ", "
                         + lag + " bytes behind the last known primary position " + lastKnown + " (allowed " + allowed + ")");

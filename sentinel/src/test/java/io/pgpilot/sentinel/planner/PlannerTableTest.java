@@ -165,8 +165,17 @@ class PlannerTableTest {
                         .edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED).finalLsn(new Lsn(1000)))
                         .edit("s1", b -> b.writeLsn(new Lsn(1000))),
                 d -> promotes(d, "s1", Reason.PRIMARY_RELEASED_LEASE));
+        row("a clean stop's handoff waits until the candidate reports the final position, even in asynchronous mode", () -> Fixture.running()
+                        .released().edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED).finalLsn(new Lsn(1200))),
+                d -> {
+                    refuses(d, Reason.WAITING_FOR_FINAL_WAL);
+                    assertThat(d.next().phase()).isEqualTo(Phase.WAITING);
+                });
+        row("a candidate cut off from the final position holds a released lease no longer than a lease duration", () -> Fixture.running()
+                        .released().leaseAge(8_001).edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED).finalLsn(new Lsn(1200))),
+                d -> promotes(d, "s1", Reason.PRIMARY_RELEASED_LEASE));
         row("a released lease with the best standby behind the final LSN by more than maxLagOnFailoverBytes waits", () -> {
-            Fixture f = Fixture.running().released().edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED)
+            Fixture f = Fixture.running().released().leaseAge(8_001).edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED)
                     .finalLsn(new Lsn(5_000_000)));
             return f;
         }, d -> {
