@@ -221,7 +221,8 @@ public final class Keeper {
         Read<PrimaryLease> leaseRead = store.readPrimaryLease();
         PrimaryLease lease = leaseRead instanceof Read.Found<PrimaryLease> found ? found.value() : null;
         String me = config.name();
-        if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && me.equals(state.primary())) {
+        boolean plannedPrimary = me.equals(state.primary()) && state.planFor(me) != null && state.planFor(me).role() == Role.PRIMARY;
+        if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && plannedPrimary) {
             long sent = renewal.now();
             Write<PrimaryLease> renewed = store.renewPrimaryLease(lease, me);
             if (renewed instanceof Write.Written<PrimaryLease> written) {
@@ -239,6 +240,15 @@ public final class Keeper {
         }
         view = new ClusterView(spec, state, lease, Map.copyOf(keepers));
         publish(status);
+        if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && !plannedPrimary && !writable
+                && (!node.isRunning() || observation.role() == PostgresRole.STANDBY)) {
+            // Demoted by plan (a switchover): PostgreSQL is down and the final position is published above, so the
+            // lease goes back at once. Not while the lease is ahead of C-state: that is a sentinel mid-transfer.
+            Write<PrimaryLease> released = store.releasePrimaryLease(lease, me);
+            log.info(released.succeeded() ? "released the primary Lease: C-state plans this keeper as a standby and PostgreSQL has stopped"
+                    : "could not release the primary Lease (it changed meanwhile)");
+            renewal.forget();
+        }
     }
 
     private void reportCorrupt(String text) {
@@ -422,10 +432,17 @@ public final class Keeper {
                 busyState = MemberState.FAILED;
                 return false;
             } else if (action instanceof Action.Stop stop) {
+                boolean wasWritablePrimary = writable && !fenced;
                 writable = false;
                 following = null;
                 node.stopFast(FAST_STOP_BOUND);
                 primarySetupDone = false;
+                if (wasWritablePrimary) {
+                    // A demotion (switchover): say where the WAL ends, so the handoff can wait for exactly that.
+                    Lsn finalLsn = node.latestCheckpoint();
+                    status = status.toBuilder().finalLsn(finalLsn).build();
+                    log.info("primary stopped cleanly for a handoff; final LSN {}", finalLsn);
+                }
                 return false;
             } else if (action instanceof Action.Initdb initdb) {
                 node.initdb();

@@ -85,7 +85,7 @@ final class ClusterView {
     }
 
     /**
-     * Why {@code k} cannot be promoted, or empty when it can: a fresh, healthy, running standby of this
+     * Why {@code k} cannot be promoted, or empty when it can: a fresh, running standby of this
      * cluster's data on the current timeline, planned, and not marked noFailover.
      */
     Optional<String> whyNotPromotable(KeeperView k) {
@@ -108,8 +108,10 @@ final class ClusterView {
         if (s.noFailover()) {
             return Optional.of("it is marked noFailover");
         }
-        if (s.role() != PostgresRole.STANDBY || !s.healthy()) {
-            return Optional.of("it is not a healthy running standby (role " + s.role() + ", state " + s.state().label() + ")");
+        // Streaming is not required: once the primary is gone no standby streams any more. What matters is a
+        // PostgreSQL running in recovery; how much WAL it has is judged by the candidate rules.
+        if (s.role() != PostgresRole.STANDBY || (s.state() != MemberState.STREAMING && s.state() != MemberState.RUNNING)) {
+            return Optional.of("it is not a running standby (role " + s.role() + ", state " + s.state().label() + ")");
         }
         String sysid = systemIdentifier();
         if (s.systemIdentifier() == null || (sysid != null && !sysid.equals(s.systemIdentifier()))) {
@@ -127,6 +129,7 @@ final class ClusterView {
 
     /** A standby that counts toward the synchronous set: promotable and streaming from the primary. */
     boolean synchronousCapable(KeeperView k) {
-        return whyNotPromotable(k).isEmpty() && state.primary() != null && state.primary().equals(k.status().upstream());
+        return whyNotPromotable(k).isEmpty() && k.status().healthy() && k.status().state() == MemberState.STREAMING
+                && state.primary() != null && state.primary().equals(k.status().upstream());
     }
 }

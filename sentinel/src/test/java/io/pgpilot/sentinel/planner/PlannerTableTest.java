@@ -210,13 +210,17 @@ class PlannerTableTest {
         row("a standby on another timeline is not a candidate", () -> Fixture.running().leaseAge(9_000)
                         .edit("s1", b -> b.timeline(2)),
                 d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
+        row("a standby that stopped streaming because its primary is gone is still a candidate", () -> Fixture.running().released()
+                        .edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.STOPPED).finalLsn(new Lsn(1000)))
+                        .edit("s1", b -> b.state(MemberState.RUNNING).healthy(false).writeLsn(new Lsn(1000))),
+                d -> promotes(d, "s1", Reason.PRIMARY_RELEASED_LEASE));
         row("a standby of other data (system identifier) is not a candidate", () -> Fixture.running().leaseAge(9_000)
                         .edit("s1", b -> b.systemIdentifier("1")),
                 d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
         row("a silent standby is not a candidate", () -> Fixture.running().leaseAge(9_000).silent("s1", 9_000),
                 d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
-        row("no healthy standby: wait and say why", () -> Fixture.running().leaseAge(9_000)
-                        .edit("s1", b -> b.healthy(false)).edit("s2", b -> b.role(PostgresRole.NONE)),
+        row("no running standby: wait and say why", () -> Fixture.running().leaseAge(9_000)
+                        .edit("s1", b -> b.role(PostgresRole.NONE).state(MemberState.CLONING)).edit("s2", b -> b.role(PostgresRole.NONE)),
                 d -> {
                     refuses(d, Reason.NO_ELIGIBLE_STANDBY);
                     assertThat(d.next().phase()).isEqualTo(Phase.WAITING);
@@ -226,7 +230,8 @@ class PlannerTableTest {
                         .edit("p0", b -> b.writeLsn(new Lsn(3_000_000))),
                 d -> refuses(d, Reason.CANDIDATE_LAGS_TOO_MUCH));
         row("waiting is written once: the same refusal again writes nothing", () -> {
-            Fixture f = Fixture.running().leaseAge(9_000).edit("s1", b -> b.healthy(false)).edit("s2", b -> b.healthy(false));
+            Fixture f = Fixture.running().leaseAge(9_000).edit("s1", b -> b.role(PostgresRole.NONE).state(MemberState.FAILED))
+                    .edit("s2", b -> b.role(PostgresRole.NONE).state(MemberState.FAILED));
             Decision first = f.plan();
             f.state = first.next();
             return f;
@@ -241,7 +246,7 @@ class PlannerTableTest {
         row("synchronous: a member C-state records but the primary never applied is not promoted", () -> {
             Fixture f = Fixture.runningSync().leaseAge(9_000);
             f.put(Fixture.primary("p0", 1000).toBuilder().synchronousStandbys(List.of("s2")).build());
-            f.edit("s2", b -> b.healthy(false));
+            f.edit("s2", b -> b.role(PostgresRole.NONE).state(MemberState.FAILED));
             return f;
         }, d -> refuses(d, Reason.NOT_IN_SYNCHRONOUS_SET));
         row("synchronous: with ANY 1 of two, both must be seen to know who has every commit", () -> Fixture.runningSync().leaseAge(9_000)
