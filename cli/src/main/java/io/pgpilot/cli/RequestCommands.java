@@ -53,8 +53,8 @@ final class RequestCommands {
         return 1;
     }
 
-    @Command(name = "switchover", description = "Hand the primary role to a standby without losing a commit.")
-    static final class Switchover implements Callable<Integer> {
+    /** Writes one kind of request and waits for the sentinel's answer. */
+    abstract static class Request implements Callable<Integer> {
         @Mixin
         ClusterOptions options;
 
@@ -64,32 +64,30 @@ final class RequestCommands {
         @Option(names = "--wait", defaultValue = "60", description = "seconds to wait for the sentinel's answer (default: ${DEFAULT-VALUE})")
         int waitSeconds;
 
+        abstract String action();
+
         @Override
         public Integer call() {
             ClusterStore store = options.store();
             try (var client = store.client()) {
-                return request(store, OperatorRequest.pending(OperatorRequest.SWITCHOVER, to), Duration.ofSeconds(waitSeconds));
+                return request(store, OperatorRequest.pending(action(), to), Duration.ofSeconds(waitSeconds));
             }
         }
     }
 
-    @Command(name = "failover", description = "Promote a standby now because the primary cannot be used (may lose commits it did not replicate).")
-    static final class Failover implements Callable<Integer> {
-        @Mixin
-        ClusterOptions options;
-
-        @Option(names = "--to", description = "the standby to promote (default: the best one)")
-        String to;
-
-        @Option(names = "--wait", defaultValue = "60", description = "seconds to wait for the sentinel's answer (default: ${DEFAULT-VALUE})")
-        int waitSeconds;
-
+    @Command(name = "switchover", description = "Hand the primary role to a standby without losing a commit.")
+    static final class Switchover extends Request {
         @Override
-        public Integer call() {
-            ClusterStore store = options.store();
-            try (var client = store.client()) {
-                return request(store, OperatorRequest.pending(OperatorRequest.FAILOVER, to), Duration.ofSeconds(waitSeconds));
-            }
+        String action() {
+            return OperatorRequest.SWITCHOVER;
+        }
+    }
+
+    @Command(name = "failover", description = "Promote a standby now because the primary cannot be used (may lose commits it did not replicate).")
+    static final class Failover extends Request {
+        @Override
+        String action() {
+            return OperatorRequest.FAILOVER;
         }
     }
 

@@ -604,7 +604,9 @@ public final class Keeper {
                 .state(state)
                 .healthy(healthy)
                 .systemIdentifier(obs.systemIdentifier() != null ? obs.systemIdentifier() : offlineSystemIdentifier)
-                .timeline(obs.timeline() > 0 ? obs.timeline() : status.timeline())
+                // Timelines only grow in a cluster; a standby's probe can report an older one after its receiver stops.
+                .timeline(obs.role() == PostgresRole.STANDBY ? Math.max(obs.timeline(), status.timeline())
+                        : obs.timeline() > 0 ? obs.timeline() : status.timeline())
                 .writeLsn(obs.role() == PostgresRole.NONE ? status.writeLsn() : obs.writeLsn())
                 .flushLsn(obs.role() == PostgresRole.NONE ? status.flushLsn() : obs.flushLsn())
                 .replayLsn(obs.role() == PostgresRole.NONE ? status.replayLsn() : obs.replayLsn())

@@ -120,10 +120,32 @@ public final class PostgresNode {
 
     /** Rewinds a former primary onto {@code upstream}'s timeline and marks it a standby. */
     public void rewindFrom(Endpoint upstream) throws IOException {
+        checkpointOn(upstream);
         String source = "host=" + upstream.host() + " port=" + upstream.port() + " user=" + ObjectNames.SUPERUSER
                 + " dbname=postgres connect_timeout=5 passfile=" + area.passfile();
         runner.runOrThrow("pg_rewind from " + upstream, commands.rewind(area.pgdata(), source), Map.of(), TOOL_TIMEOUT);
         markStandby();
+    }
+
+    /**
+     * A primary promoted a moment ago records its new timeline in its control file only at the next
+     * checkpoint, and pg_rewind reads the timeline from there: without this, a rewind onto a fresh primary
+     * can target the old timeline and leave a data directory that cannot follow the new one.
+     */
+    private void checkpointOn(Endpoint upstream) throws IOException {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", ObjectNames.SUPERUSER);
+        props.setProperty("password", passwords.superuser());
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("socketTimeout", "60");
+        props.setProperty("sslmode", "disable");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+                "jdbc:postgresql://" + upstream.host() + ":" + upstream.port() + "/postgres", props);
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("CHECKPOINT");
+        } catch (java.sql.SQLException e) {
+            throw new IOException("cannot run CHECKPOINT on " + upstream + " before pg_rewind: " + e.getMessage(), e);
+        }
     }
 
     public void markStandby() throws IOException {

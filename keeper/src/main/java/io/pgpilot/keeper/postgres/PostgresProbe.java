@@ -113,11 +113,11 @@ public final class PostgresProbe implements AutoCloseable {
                 flushed = Lsn.max(Lsn.parse(rs.getString(6)), receive);
             }
         }
-        if (timeline == 0) {
-            try (ResultSet rs = st.executeQuery("select timeline_id from pg_control_checkpoint()")) {
-                rs.next();
-                timeline = rs.getInt(1);
-            }
+        // The checkpoint's timeline lags a standby that switched timelines until its next restartpoint; the
+        // receiver's is current while it streams. The keeper also never lets a reported timeline go down.
+        try (ResultSet rs = st.executeQuery("select timeline_id from pg_control_checkpoint()")) {
+            rs.next();
+            timeline = Math.max(timeline, rs.getInt(1));
         }
         double age = -1;
         try (ResultSet rs = st.executeQuery("select extract(epoch from now() - beat) from pgpilot.heartbeat where id = 1")) {
