@@ -81,7 +81,7 @@ public final class FailoverBenchCommand implements Callable<Integer> {
                 switchover();
             }
             writer.close();
-            lost = writer.missingFrom(writer.readAll()).size();
+            lost = writer.lost().size();
             report();
             return 0;
         } finally {

@@ -158,20 +158,33 @@ public final class AcknowledgedWriter implements AutoCloseable {
         return longest;
     }
 
-    /** The acknowledged rows missing from what the current primary holds. */
-    public Set<Long> missingFrom(Set<Long> present) {
+    /**
+     * The rows acknowledged so far that the current primary does not hold. The acknowledged set is taken
+     * before the read, so rows acknowledged while reading are not mistaken for lost ones.
+     */
+    public Set<Long> lost() throws SQLException {
         Set<Long> missing = new java.util.TreeSet<>(acknowledged);
-        missing.removeAll(present);
+        missing.removeAll(readAll());
         return missing;
     }
 
-    /** Every id in the table, read through the read-write port. */
+    /**
+     * Every id in the table, read through the read-write port from a server that is out of recovery (a
+     * standby could still be replaying what it received).
+     */
     public Set<Long> readAll() throws SQLException {
         Set<Long> ids = new java.util.HashSet<>();
-        try (Connection c = DriverManager.getConnection(url, props); Statement s = c.createStatement();
-             var rs = s.executeQuery("select id from pgpilot_drill")) {
-            while (rs.next()) {
-                ids.add(rs.getLong(1));
+        try (Connection c = DriverManager.getConnection(url, props); Statement s = c.createStatement()) {
+            try (var rs = s.executeQuery("select pg_is_in_recovery()")) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    throw new SQLException("the read-write port reached a server in recovery");
+                }
+            }
+            try (var rs = s.executeQuery("select id from pgpilot_drill")) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
             }
         }
         return ids;

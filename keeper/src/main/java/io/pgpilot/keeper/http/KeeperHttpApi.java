@@ -54,12 +54,15 @@ public class KeeperHttpApi {
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(keeper.status().toJson());
     }
 
-    /** 200 only while this keeper holds the primary lease within its renew deadline. */
+    /**
+     * 200 only while this keeper holds the primary lease within its renew deadline and PostgreSQL runs as a
+     * writable primary: the proxy routes writes on this answer, so a standby still being promoted says 503.
+     */
     @GetMapping("/lease")
     public ResponseEntity<String> lease() {
         var view = keeper.view();
         boolean holder = view.leaseHeldAtEpoch(keeper.name()) && keeper.name().equals(view.state().primary());
-        boolean valid = keeper.holdsLease() && !keeper.fenced();
+        boolean valid = keeper.isServingPrimary();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("keeper", keeper.name());
         body.put("holder", holder);
