@@ -131,8 +131,22 @@ public final class Settings {
         return integer(name, fallback, 0, 65535);
     }
 
+    /** A duration in milliseconds, at least {@code min}. */
     public long millis(String name, long fallback, long min) {
-        return integer(name, (int) fallback, (int) min, Integer.MAX_VALUE);
+        String value = raw(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long parsed = Long.parseLong(value.trim());
+            if (parsed < min) {
+                problems.add("--" + name + " is " + parsed + ": it must be at least " + min + " (milliseconds)");
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            problems.add("--" + name + " is '" + value + "': it must be a whole number of milliseconds, at least " + min);
+            return fallback;
+        }
     }
 
     public boolean flag(String name) {

@@ -7,5 +7,6 @@ public enum Signal {
     STOP,
     CONT,
     INT,
+    QUIT,
     HUP
 }

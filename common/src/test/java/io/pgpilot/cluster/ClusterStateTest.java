@@ -41,7 +41,7 @@ class ClusterStateTest {
     @Test
     void operatorRequestRoundTripsWithoutDerivedFields() {
         OperatorRequest request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "k1");
-        assertThat(request.toJson()).doesNotContain("\"pending\"");
+        assertThat(ClusterJson.mapper().readTree(request.toJson()).has("pending")).as("derived isPending() is not a field").isFalse();
         assertThat(OperatorRequest.fromJson(request.toJson())).isEqualTo(request);
         assertThat(OperatorRequest.fromJson(request.answered(OperatorRequest.DONE, "k1 promoted").toJson()).isPending()).isFalse();
         assertThatThrownBy(() -> OperatorRequest.pending("reboot", null)).hasMessageContaining("not one of switchover, failover");

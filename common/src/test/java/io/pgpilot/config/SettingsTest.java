@@ -45,6 +45,14 @@ class SettingsTest {
     }
 
     @Test
+    void durationsAreMillisecondsWithALowerBound() {
+        Settings settings = Settings.parse("proxy", new String[]{"--primary-wait-ms", "10000000000", "--startup-timeout-ms", "5"}, Map.of(), Set.of());
+        assertThat(settings.millis("primary-wait-ms", 5000, 0)).isEqualTo(10_000_000_000L);
+        settings.millis("startup-timeout-ms", 10_000, 100);
+        assertThatThrownBy(settings::finish).hasMessageContaining("--startup-timeout-ms is 5: it must be at least 100 (milliseconds)");
+    }
+
+    @Test
     void kubeAccessRefusesABadClusterNameAndAMissingKubeconfig() {
         Settings settings = Settings.parse("sentinel", new String[]{"--cluster", "Not_OK", "--kubeconfig", "/nonexistent/kubeconfig"},
                 Map.of(), Set.of());

@@ -14,6 +14,7 @@ import io.pgpilot.cluster.MemberState;
 import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.cluster.PostgresRole;
 import io.pgpilot.cluster.Role;
+import io.pgpilot.process.Signal;
 import io.pgpilot.keeper.converge.Action;
 import io.pgpilot.keeper.converge.Convergence;
 import io.pgpilot.keeper.converge.DataState;
@@ -291,7 +292,7 @@ public final class Keeper {
                 age, view.spec().renewDeadlineMs());
         var postmaster = node.postmaster();
         if (postmaster != null) {
-            postmaster.signal("INT");
+            postmaster.signal(Signal.INT);
             if (!postmaster.awaitExit(FENCE_ESCALATION)) {
                 postmaster.stopImmediate(Duration.ofSeconds(5));
             }

@@ -16,6 +16,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,7 +47,8 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     private ClusterStore store;
     private AcknowledgedWriter writer;
     private final Map<String, List<Long>> figures = new TreeMap<>();
-    private long lost;
+    private final Set<Long> lostSoFar = new HashSet<>();
+    private final Map<String, Long> lostBy = new TreeMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -76,12 +79,14 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             await(() -> writer.acknowledgedCount() > 50, 30, "the writer's first rows");
             for (int run = 1; run <= runs; run++) {
                 System.out.println("run " + run + "/" + runs);
+                lostBy.putIfAbsent("crash", 0L);
+                lostBy.putIfAbsent("graceful", 0L);
+                lostBy.putIfAbsent("switchover", 0L);
                 drill("crash", "kill");
                 drill("graceful", "stop");
                 switchover();
             }
             writer.close();
-            lost = writer.lost().size();
             report();
             return 0;
         } finally {
@@ -108,9 +113,14 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         String old = status().primary();
         long fault = System.nanoTime();
         Main.run("local", action, "--dir", dir.toString(), old);
-        long ack = writer.firstAckAfter(fault, 60_000);
-        record(name + " (fault -> first acknowledged write)", ack < 0 ? -1 : (ack - fault) / 1_000_000);
         await(() -> status().primary() != null && !old.equals(status().primary()), 60, "a new primary");
+        if (writer.firstAckAfter(System.nanoTime(), 60_000) < 0) {
+            throw new IllegalStateException("writes did not resume after the " + name + " drill");
+        }
+        // The writer's longest pause around the fault: from its last acknowledged write on the old primary to
+        // its first on the new one.
+        record(name + " (writer's longest gap)", writer.longestGapSince(fault) / 1_000_000);
+        recordLoss(name);
         long start = System.nanoTime();
         Main.run("local", "start", "--dir", dir.toString(), old);
         await(() -> status().members().stream().anyMatch(m -> m.name().equals(old) && "streaming".equals(m.state())), 120, old + " streaming");
@@ -123,8 +133,22 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         long before = System.nanoTime();
         Main.run("switchover", "--dir", dir.toString(), "--cluster", config.cluster());
         await(() -> status().primary() != null && !old.equals(status().primary()), 60, "the switchover");
-        long gap = writer.longestGapSince(before);
-        record("switchover (writer's longest gap)", gap / 1_000_000);
+        if (writer.firstAckAfter(System.nanoTime(), 60_000) < 0) {
+            throw new IllegalStateException("writes did not resume after the switchover");
+        }
+        record("switchover (writer's longest gap)", writer.longestGapSince(before) / 1_000_000);
+        recordLoss("switchover");
+    }
+
+    /** Acknowledged rows missing now that were not missing before this drill. */
+    private void recordLoss(String drill) throws Exception {
+        Set<Long> missing = writer.lost();
+        missing.removeAll(lostSoFar);
+        lostSoFar.addAll(missing);
+        lostBy.merge(drill, (long) missing.size(), Long::sum);
+        if (!missing.isEmpty()) {
+            System.out.println("  " + drill + ": " + missing.size() + " acknowledged rows lost");
+        }
     }
 
     private void record(String what, long millis) {
@@ -158,6 +182,6 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%-45s %8d %8d %8d %5d%n", entry.getKey(), values.get(0), values.get(values.size() / 2),
                     values.get(values.size() - 1), values.size());
         }
-        System.out.println("acknowledged rows: " + writer.acknowledgedCount() + ", lost: " + lost);
+        System.out.println("acknowledged rows: " + writer.acknowledgedCount() + "; lost by drill: " + lostBy);
     }
 }

@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class AcknowledgedWriter implements AutoCloseable {
 
+    /** Pauses between acknowledgements longer than this are remembered; a write here takes a few milliseconds. */
+    private static final long GAP_NANOS = 20_000_000L;
+
     private final String url;
     private final Properties props;
     private final Set<Long> acknowledged = new ConcurrentSkipListSet<>();
@@ -72,7 +75,7 @@ public final class AcknowledgedWriter implements AutoCloseable {
                 long previous = lastAckNanos.getAndSet(now);
                 acknowledged.add(id);
                 nextId.incrementAndGet();
-                if (previous != 0 && now - previous > 200_000_000L) {
+                if (previous != 0 && now - previous > GAP_NANOS) {
                     synchronized (gaps) {
                         gaps.add(new long[]{previous, now});
                     }

@@ -1,5 +1,7 @@
 package io.pgpilot.keeper.postgres;
 
+import io.pgpilot.process.Signal;
+import io.pgpilot.process.Signals;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +64,7 @@ public final class Postmaster {
         if (!process.isAlive()) {
             return true;
         }
-        signal("INT");
+        signal(Signal.INT);
         if (awaitExit(bound)) {
             return true;
         }
@@ -75,7 +77,7 @@ public final class Postmaster {
         if (!process.isAlive()) {
             return true;
         }
-        signal("QUIT");
+        signal(Signal.QUIT);
         if (awaitExit(bound)) {
             return true;
         }
@@ -84,18 +86,14 @@ public final class Postmaster {
     }
 
     /** Sends a signal without waiting; the fencing path uses this so nothing can hold it up. */
-    public void signal(String name) {
+    public void signal(Signal signal) {
         if (!process.isAlive()) {
             return;
         }
         try {
-            Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(pid())).redirectErrorStream(true).start();
-            kill.getInputStream().readAllBytes();
-            kill.waitFor();
-        } catch (IOException e) {
-            log.error("cannot send SIG{} to postmaster {}: {}", name, pid(), e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Signals.send(pid(), signal);
+        } catch (IllegalStateException e) {
+            log.error("cannot send SIG{} to postmaster {}: {}", signal, pid(), e.getMessage());
         }
     }
 
