@@ -79,6 +79,14 @@ public record KeeperStatus(
         return ClusterJson.write(this);
     }
 
+    /**
+     * The part of this status that decisions depend on: what the member is, not how far its positions have
+     * moved. Two statuses with the same condition call for the same decisions.
+     */
+    public String condition() {
+        return role + "/" + state + "/" + healthy + "/" + timeline + "/" + finalLsn + "/" + upstream + "/" + epoch + "/" + synchronousStandbys;
+    }
+
     /** The furthest WAL position this member is known to have received, for choosing a failover candidate. */
     public Lsn receivedLsn() {
         return Lsn.max(Lsn.max(writeLsn, flushLsn), replayLsn);

@@ -362,6 +362,43 @@ public final class ClusterStore {
         };
     }
 
+    /**
+     * Like {@link #watch} but quiet about the routine: calls {@code onChange} when a decision or a member's
+     * condition changed (the state or spec ConfigMaps, the primary Lease's holder or epoch, a keeper's role,
+     * state, timeline or final position), not on heartbeats and lease renewals. Keepers react to these at
+     * once without turning every heartbeat in the cluster into a round of reads.
+     */
+    public AutoCloseable watchSignificant(Runnable onChange) {
+        ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                onChange.run();
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+                if (Significance.changed(oldObj, newObj)) {
+                    onChange.run();
+                }
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+                onChange.run();
+            }
+        };
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        SharedIndexInformer<Lease> leases = client.leases().inNamespace(namespace)
+                .withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform((ResourceEventHandler) handler, 0);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        SharedIndexInformer<ConfigMap> configMaps = client.configMaps().inNamespace(namespace)
+                .withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform((ResourceEventHandler) handler, 0);
+        return () -> {
+            leases.close();
+            configMaps.close();
+        };
+    }
+
     // ---- plumbing ------------------------------------------------------------------------------------
 
     private static String requireVersion(String resourceVersion) {

@@ -58,6 +58,8 @@ public final class Keeper {
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration FAST_STOP_BOUND = Duration.ofSeconds(3);
+    /** Least time between two heartbeats, so a burst of changes costs a few reads, not a storm. */
+    private static final long NUDGE_SPACING_MS = 30;
     /** How long a fencing fast shutdown may take before it escalates to immediate. */
     private static final Duration FENCE_ESCALATION = Duration.ofMillis(500);
 
@@ -68,6 +70,12 @@ public final class Keeper {
     private final PrometheusMeterRegistry metrics;
     private final ReentrantLock actionLock = new ReentrantLock();
     private final Object wake = new Object();
+    /** Wakes the heartbeat early when something significant changed in the cluster or in this keeper. */
+    private final Object beat = new Object();
+    private volatile boolean nudged;
+    private volatile String publishedCondition = "";
+    private long lastFullBeatNanos;
+    private AutoCloseable watch;
     private final java.util.concurrent.CountDownLatch postgresStopped = new java.util.concurrent.CountDownLatch(1);
 
     private volatile ClusterView view = ClusterView.NOTHING_YET;
@@ -162,6 +170,11 @@ public final class Keeper {
         node.writePassfile();
         offlineSystemIdentifier = node.systemIdentifier();
         status = status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build();
+        try {
+            watch = store.watchSignificant(this::nudge);
+        } catch (RuntimeException e) {
+            log.warn("cannot watch the cluster's objects ({}); reacting on the heartbeat only", e.getMessage());
+        }
         heartbeatThread = thread("keeper-heartbeat", this::heartbeatLoop);
         convergeThread = thread("keeper-converge", this::convergeLoop);
         watchdogThread = thread("keeper-fence-watchdog", this::watchdogLoop);
@@ -178,11 +191,25 @@ public final class Keeper {
 
     // ---- heartbeat -----------------------------------------------------------------------------------
 
+    /** Asks for a heartbeat now: a decision or a member's condition changed, or this keeper's own did. */
+    void nudge() {
+        nudged = true;
+        synchronized (beat) {
+            beat.notifyAll();
+        }
+    }
+
     private void heartbeatLoop() {
         while (!stopping) {
             long interval = view.spec().renewIntervalMs();
+            long started = System.nanoTime();
+            boolean full = started - lastFullBeatNanos >= interval * 1_000_000L;
+            if (full) {
+                lastFullBeatNanos = started;
+            }
+            nudged = false;
             try {
-                heartbeat();
+                heartbeat(full);
                 if (lastHeartbeatError != null) {
                     log.info("heartbeat: the Kubernetes API answers again");
                     lastHeartbeatError = null;
@@ -197,11 +224,34 @@ public final class Keeper {
             synchronized (wake) {
                 wake.notifyAll();
             }
-            pause(interval);
+            awaitNextBeat(interval);
         }
     }
 
-    void heartbeat() {
+    /** Until the next full heartbeat is due or a nudge comes, and never sooner than a short spacing. */
+    private void awaitNextBeat(long interval) {
+        pause(NUDGE_SPACING_MS);
+        synchronized (beat) {
+            while (!stopping && !nudged) {
+                long remainingMs = interval - (System.nanoTime() - lastFullBeatNanos) / 1_000_000L;
+                if (remainingMs <= 0) {
+                    return;
+                }
+                try {
+                    beat.wait(remainingMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads the cluster, renews the primary Lease when due, and publishes this keeper's status: always on a
+     * full heartbeat, and on a nudged one only when its condition changed since the last publication.
+     */
+    void heartbeat(boolean full) {
         ClusterView before = view;
         ClusterSpec spec = before.spec();
         Read<ClusterSpec> specRead = store.readSpec();
@@ -223,7 +273,8 @@ public final class Keeper {
         PrimaryLease lease = leaseRead instanceof Read.Found<PrimaryLease> found ? found.value() : null;
         String me = config.name();
         boolean plannedPrimary = me.equals(state.primary()) && state.planFor(me) != null && state.planFor(me).role() == Role.PRIMARY;
-        if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && plannedPrimary) {
+        boolean renewalDue = full || !renewal.isFresh(spec.renewIntervalMs());
+        if (!stopping && renewalDue && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && plannedPrimary) {
             long sent = renewal.now();
             Write<PrimaryLease> renewed = store.renewPrimaryLease(lease, me);
             if (renewed instanceof Write.Written<PrimaryLease> written) {
@@ -240,7 +291,10 @@ public final class Keeper {
             }
         }
         view = new ClusterView(spec, state, lease, Map.copyOf(keepers));
-        publish(status);
+        KeeperStatus current = status;
+        if (full || !current.condition().equals(publishedCondition)) {
+            publish(current);
+        }
         if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && !plannedPrimary && !writable
                 && (!node.isRunning() || observation.role() == PostgresRole.STANDBY)) {
             // Demoted by plan (a switchover): PostgreSQL is down and the final position is published above, so the
@@ -263,6 +317,7 @@ public final class Keeper {
         Write<KeeperStatus> written = store.publishKeeperStatus(s, ownLeaseVersion);
         if (written instanceof Write.Written<KeeperStatus> w) {
             ownLeaseVersion = w.resourceVersion();
+            publishedCondition = s.condition();
         } else {
             ownLeaseVersion = null;
         }
@@ -366,6 +421,10 @@ public final class Keeper {
                 observation = obs;
             }
             status = buildStatus(obs, v, converged ? v.state().generation() : null);
+            if (!status.condition().equals(publishedCondition)) {
+                // Promoted, demoted, stopped streaming...: the sentinel and the proxy should hear it now.
+                nudge();
+            }
         } finally {
             actionLock.unlock();
         }
@@ -639,6 +698,13 @@ public final class Keeper {
         }
         stopping = true;
         log.info("stopping on request (SIGTERM)");
+        if (watch != null) {
+            try {
+                watch.close();
+            } catch (Exception e) {
+                log.debug("closing the watch: {}", e.getMessage());
+            }
+        }
         synchronized (wake) {
             wake.notifyAll();
         }

@@ -67,13 +67,24 @@ public final class KeeperMain {
                     "logging.level.org.apache.catalina", "warn",
                     "logging.level.org.springframework", "warn"));
             app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("keeper", keeper));
-            ConfigurableApplicationContext context = app.run();
-            int httpPort = ((WebServerApplicationContext) context).getWebServer().getPort();
+            // With a fixed HTTP port the keeper converges while the web server starts (a second or more on a
+            // small machine): a restarted member rejoins sooner. Port 0 must wait to learn the real port.
+            boolean early = config.httpPort() > 0;
+            var context = new java.util.concurrent.atomic.AtomicReference<ConfigurableApplicationContext>();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 keeper.shutdown();
-                context.close();
+                if (context.get() != null) {
+                    context.get().close();
+                }
             }, "keeper-shutdown"));
-            keeper.start(httpPort);
+            if (early) {
+                keeper.start(config.httpPort());
+            }
+            context.set(app.run());
+            int httpPort = ((WebServerApplicationContext) context.get()).getWebServer().getPort();
+            if (!early) {
+                keeper.start(httpPort);
+            }
         } catch (Exception e) {
             log.error("keeper cannot start: {}", e.getMessage(), e);
             System.exit(1);
