@@ -583,14 +583,7 @@ public final class Keeper {
 
     /** Once per start as primary: replication user, internal schema; every loop: slots, heartbeat, synchronous set. */
     private void servePrimary(ClusterView v) throws java.sql.SQLException, IOException {
-        if (!primarySetupDone) {
-            node.createReplicationUser();
-            int migrations = InternalSchema.migrate(node.probe().dataSource());
-            if (migrations > 0) {
-                log.info("migrated internal schema {}: {} migration(s)", InternalSchema.SCHEMA, migrations);
-            }
-            primarySetupDone = true;
-        }
+        // Slots first: the standbys can stream (and synchronous commits can complete) only once they exist.
         List<String> slots = new ArrayList<>();
         for (String member : new TreeSet<>(v.state().members().keySet())) {
             if (!member.equals(config.name())) {
@@ -600,6 +593,14 @@ public final class Keeper {
         List<String> created = node.ensureSlots(slots);
         if (!created.isEmpty()) {
             log.info("created replication slots {} so the other members can stream from this primary", created);
+        }
+        if (!primarySetupDone) {
+            node.createReplicationUser();
+            int migrations = InternalSchema.migrate(node.probe().dataSource());
+            if (migrations > 0) {
+                log.info("migrated internal schema {}: {} migration(s)", InternalSchema.SCHEMA, migrations);
+            }
+            primarySetupDone = true;
         }
         String syncNames = PostgresConfigFiles.synchronousStandbyNames(v.state().synchronousStandbys(), v.state().synchronousQuorum());
         if (!syncNames.equals(appliedSyncNames)) {

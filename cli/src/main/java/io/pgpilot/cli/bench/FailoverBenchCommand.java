@@ -43,6 +43,7 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     boolean synchronous;
 
     private Path dir;
+    private boolean succeeded;
     private LocalConfig config;
     private ClusterStore store;
     private AcknowledgedWriter writer;
@@ -88,12 +89,19 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             }
             writer.close();
             report();
+            succeeded = true;
             return 0;
         } finally {
             if (writer != null) {
                 writer.close();
             }
-            Main.run("local", "down", "--dir", dir.toString(), "--clean");
+            if (succeeded) {
+                Main.run("local", "down", "--dir", dir.toString(), "--clean");
+            } else {
+                // A failed run keeps its logs and data for a look.
+                Main.run("local", "down", "--dir", dir.toString());
+                System.err.println("logs and data kept in " + dir);
+            }
         }
     }
 
@@ -106,6 +114,15 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             StatusReport s = status();
             return s.primary() != null && s.members().stream().filter(m -> !m.name().equals(s.primary())).allMatch(m -> "streaming".equals(m.state()));
         }, 120, "every standby streaming");
+        if (synchronous) {
+            // Until the primary reports a synchronous standby, commits are not yet synchronous: a crash then
+            // is (rightly) not failed over automatically, which is not what this drill measures.
+            await(() -> {
+                String primary = status().primary();
+                return store.listKeepers().stream().filter(k -> k.keeper().equals(primary))
+                        .anyMatch(k -> k.status().isFound() && !k.status().orElseThrow().synchronousStandbys().isEmpty());
+            }, 60, "the primary to apply its synchronous standbys");
+        }
     }
 
     private void drill(String name, String action) throws Exception {

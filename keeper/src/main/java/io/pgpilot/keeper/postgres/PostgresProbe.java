@@ -34,6 +34,10 @@ public final class PostgresProbe implements AutoCloseable {
         config.setValidationTimeout(1_000);
         config.setInitializationFailTimeout(-1);
         config.setAutoCommit(true);
+        // The keeper's own writes (replication user, schema, heartbeat row) must never wait for a synchronous
+        // standby: right after a promotion none is connected yet, and they connect only once this keeper has
+        // created their slots.
+        config.setConnectionInitSql("SET synchronous_commit TO local");
         this.pool = new HikariDataSource(config);
     }
 

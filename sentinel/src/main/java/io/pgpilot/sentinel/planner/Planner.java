@@ -234,7 +234,7 @@ public final class Planner {
          */
         private Decision failover(Finding lost, Map<String, MemberPlan> members, Lsn floor) {
             findings.add(0, lost);
-            Candidate chosen = chooseCandidate(floor);
+            Candidate chosen = chooseCandidate(floor, false);
             if (chosen.refusal != null) {
                 OperatorRequest answer = request != null && OperatorRequest.FAILOVER.equals(request.action())
                         ? refuse("no standby can be promoted: " + chosen.refusal.detail()) : null;
@@ -265,7 +265,11 @@ public final class Planner {
         private record Candidate(String name, String why, Finding refusal) {
         }
 
-        private Candidate chooseCandidate(Lsn floor) {
+        /**
+         * @param planned a switchover: the primary is healthy and the handoff waits for the candidate to receive its
+         *                final position, so which synchronous member holds the most WAL right now does not matter
+         */
+        private Candidate chooseCandidate(Lsn floor, boolean planned) {
             List<KeeperView> promotable = view.promotable();
             String target = request != null ? request.target() : null;
             if (target != null) {
@@ -282,7 +286,7 @@ public final class Planner {
                 lastKnown = Lsn.max(lastKnown, floor);
             }
             if (state.synchronousQuorum() > 0) {
-                return chooseSynchronous(promotable, target, lastKnown, floor);
+                return chooseSynchronous(promotable, target, lastKnown, floor, planned);
             }
             KeeperView best = target != null ? view.keeper(target) : promotable.get(0);
             long lag = lastKnown.bytesAfter(best.status().receivedLsn());
@@ -303,7 +307,7 @@ public final class Planner {
          * Synchronous mode: only a member of the set the primary applied and C-state records may be promoted,
          * and only once enough members are seen that one of them must hold every acknowledged commit.
          */
-        private Candidate chooseSynchronous(List<KeeperView> promotable, String target, Lsn lastKnown, Lsn floor) {
+        private Candidate chooseSynchronous(List<KeeperView> promotable, String target, Lsn lastKnown, Lsn floor, boolean planned) {
             Set<String> recorded = new TreeSet<>(state.synchronousStandbys());
             Set<String> applied = new TreeSet<>(view.primaryStatus().map(KeeperStatus::synchronousStandbys).orElse(List.of()));
             Set<String> either = new TreeSet<>(recorded);
@@ -324,7 +328,7 @@ public final class Planner {
             }
             List<KeeperView> seen = either.stream().map(view::keeper).filter(view::fresh).toList();
             int needed = Math.max(1, either.size() - k + 1);
-            if (seen.size() < needed) {
+            if (!planned && seen.size() < needed) {
                 return refusal(Reason.SYNCHRONOUS_QUORUM_UNKNOWN, "ANY " + k + " of " + either + ": " + seen.size()
                         + " reachable, " + needed + " needed to be sure one has every acknowledged commit");
             }
@@ -338,7 +342,7 @@ public final class Planner {
             }
             KeeperView best = eligible.get(0);
             Lsn furthest = seen.stream().map(s -> s.status().receivedLsn()).reduce(Lsn.ZERO, Lsn::max);
-            if (furthest.isAfter(best.status().receivedLsn())) {
+            if (!planned && furthest.isAfter(best.status().receivedLsn())) {
                 return refusal(Reason.SYNCHRONOUS_QUORUM_UNKNOWN, best.name() + " has " + best.status().receivedLsn()
                         + " but another synchronous member has " + furthest + "; waiting until the one with every commit can be promoted");
             }
@@ -380,7 +384,7 @@ public final class Planner {
                 return Optional.of(upkeep(members));
             }
             // No lag limit here: the handoff waits until the target has the old primary's final position.
-            Candidate chosen = chooseCandidate(null);
+            Candidate chosen = chooseCandidate(null, true);
             if (chosen.refusal != null) {
                 findings.add(chosen.refusal);
                 findings.add(new Finding(Reason.REQUEST_REFUSED, request.action() + " " + request.id() + ": " + chosen.refusal.detail()));

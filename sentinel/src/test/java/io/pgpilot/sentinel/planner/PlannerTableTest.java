@@ -361,6 +361,15 @@ class PlannerTableTest {
             assertThat(d.requestAnswer().message()).contains("noFailover");
             assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
         });
+        row("synchronous switchover under load starts even when another member momentarily has more WAL", () -> {
+            Fixture f = Fixture.runningSync().edit("s1", b -> b.writeLsn(new Lsn(990))).edit("s2", b -> b.writeLsn(new Lsn(995)));
+            f.request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "s1");
+            return f;
+        }, d -> {
+            assertThat(d.requestAnswer()).as(d.describe()).isNull();
+            assertThat(d.next().phase()).isEqualTo(Phase.SWITCHING_OVER);
+            assertThat(d.next().members().get("p0")).isEqualTo(MemberPlan.standbyOf("s1"));
+        });
         row("synchronous switchover to a standby outside the set is refused", () -> {
             Fixture f = Fixture.runningSync().put(Fixture.standby("s3", 1000));
             Map<String, MemberPlan> members = f.state.membersCopy();
