@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * One request to the Kubernetes API as the local API server's audit log records it ({@code METHOD /path?query}),
+ * One request to the Kubernetes API as the local API server's audit log records it ({@code METHOD /path?query client}),
  * read the way the API server's authorizer reads it: which RBAC verb on which resource of which API group.
  *
  * @param verb      get, list, watch, create, update, patch, delete or deletecollection
@@ -31,9 +31,10 @@ record ApiCall(String verb, String apiGroup, String resource, String namespace, 
      * @throws IllegalArgumentException for a line that is not {@code METHOD /path}, naming the line
      */
     static Optional<ApiCall> parse(String line) {
-        String[] parts = line.trim().split(" ", 2);
-        if (parts.length != 2 || !parts[1].startsWith("/")) {
-            throw new IllegalArgumentException("audit line '" + line + "' is not 'METHOD /path?query'");
+        // METHOD /path?query [client]: the client (User-Agent) is for choosing lines, not for the permission.
+        String[] parts = line.trim().split(" ");
+        if (parts.length < 2 || parts.length > 3 || !parts[1].startsWith("/")) {
+            throw new IllegalArgumentException("audit line '" + line + "' is not 'METHOD /path?query [client]'");
         }
         String method = parts[0].toUpperCase(Locale.ROOT);
         String target = parts[1].trim();

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Role grants every API call the components make and nothing more. The calls are not listed by hand:
- * they are read from {@code recorded-api-calls.txt}, an audit log of the local API server (see
- * {@link RecordedApiCallsGenerator} for where it comes from and how to record it again).
+ * they are read from {@code recorded-api-calls.txt}: the local API server's audit log of a real local-mode
+ * run (keepers, sentinels and proxy as their own processes, through bootstrap, a switchover and a graceful
+ * stop and restart), keeping only the lines whose client is one of the components. Record it again with
+ * {@code charts-test/record-api-calls.sh}.
  */
 class RoleTest {
 
@@ -34,7 +36,7 @@ class RoleTest {
     static void load() throws IOException {
         chart = PgpilotChart.render(Map.of());
         try (InputStream in = RoleTest.class.getClassLoader().getResourceAsStream(RECORDING)) {
-            assertThat(in).as(RECORDING + " on the test class path; record it with RecordedApiCallsGenerator").isNotNull();
+            assertThat(in).as(RECORDING + " on the test class path; record it with charts-test/record-api-calls.sh").isNotNull();
             recorded = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
                     .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#"))
                     .flatMap(line -> ApiCall.parse(line).stream()).toList();

@@ -14,7 +14,7 @@ import java.time.Duration;
  * {@code --kubeconfig} (absent inside a pod, where the service account is used). Every component reads
  * these the same way.
  */
-public record KubeAccess(String cluster, String namespace, Path kubeconfig) {
+public record KubeAccess(String cluster, String namespace, Path kubeconfig, String component) {
 
     private static final Path SERVICE_ACCOUNT_NAMESPACE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
@@ -35,7 +35,7 @@ public record KubeAccess(String cluster, String namespace, Path kubeconfig) {
         if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
             settings.problem("--kubeconfig " + kubeconfig + " does not exist or is not readable; inside a pod leave it out");
         }
-        return new KubeAccess(cluster, namespace, kubeconfig);
+        return new KubeAccess(cluster, namespace, kubeconfig, settings.component());
     }
 
     private static String podNamespace() {
@@ -47,7 +47,7 @@ public record KubeAccess(String cluster, String namespace, Path kubeconfig) {
     }
 
     public KubernetesClient client(Duration requestTimeout) {
-        return KubeClients.create(kubeconfig, requestTimeout);
+        return KubeClients.create(kubeconfig, requestTimeout, "pgpilot-" + component);
     }
 
     public ClusterStore store(Duration requestTimeout) {

@@ -73,6 +73,11 @@ public final class Settings {
         return parse(component, args, System.getenv(), Set.of());
     }
 
+    /** The component these settings start: keeper, sentinel, proxy. */
+    public String component() {
+        return component;
+    }
+
     public static String envName(String flag) {
         return "PGPILOT_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
     }

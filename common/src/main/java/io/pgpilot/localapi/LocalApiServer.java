@@ -42,7 +42,7 @@ public final class LocalApiServer implements AutoCloseable {
      * Starts the server on 127.0.0.1.
      *
      * @param port     the port, or 0 to let the system choose one
-     * @param auditLog when not null, every request's method and path is appended to it, one per line
+     * @param auditLog when not null, every request's method, path and client (User-Agent) is appended to it, one per line
      */
     public static LocalApiServer start(int port, Path auditLog) throws IOException {
         Writer audit = auditLog == null ? null
@@ -54,7 +54,8 @@ public final class LocalApiServer implements AutoCloseable {
             public MockResponse dispatch(RecordedRequest request) {
                 String path = request.getPath();
                 if (audit != null) {
-                    audit(audit, request.getMethod() + " " + path);
+                    String agent = request.getHeader("User-Agent");
+                    audit(audit, request.getMethod() + " " + path + (agent == null ? "" : " " + agent.replace(' ', '_')));
                 }
                 String bare = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
                 String document = "GET".equals(request.getMethod()) ? Discovery.document(bare, address[0]) : null;

@@ -25,6 +25,14 @@ public final class KubeClients {
      * @param requestTimeout bound on each API request
      */
     public static KubernetesClient create(Path kubeconfig, Duration requestTimeout) {
+        return create(kubeconfig, requestTimeout, "pgpilot");
+    }
+
+    /**
+     * @param userAgent names the component in the API server's logs (and in local mode's audit log, from
+     *                  which the Helm chart's Role is checked)
+     */
+    public static KubernetesClient create(Path kubeconfig, Duration requestTimeout, String userAgent) {
         Config base;
         if (kubeconfig != null) {
             if (!Files.isReadable(kubeconfig)) {
@@ -40,6 +48,7 @@ public final class KubeClients {
                 .withConnectionTimeout(Math.min(timeoutMs, 2_000))
                 .withRequestRetryBackoffLimit(0)
                 .withWatchReconnectInterval(250)
+                .withUserAgent(userAgent)
                 .build();
         return new KubernetesClientBuilder().withConfig(config).build();
     }
