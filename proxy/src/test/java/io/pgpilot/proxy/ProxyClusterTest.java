@@ -93,6 +93,8 @@ class ProxyClusterTest {
     /** A fresh namespace with a spec of the given timings, and a proxy following it. */
     private void cluster(long renewIntervalMs, long renewDeadlineMs, long leaseDurationMs, long primaryWaitMs, boolean fallback) throws Exception {
         store = new ClusterStore(api.client(), ApiServer.freshNamespace(), new ObjectNames("demo"));
+        // After a test that stalled the API server, it first works through the requests queued meanwhile.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> store.readSpec() != null);
         store.createSpec(new ClusterSpec(3, false, 1, false, 1024 * 1024, 16 * 1024 * 1024, renewIntervalMs, renewDeadlineMs,
                 leaseDurationMs, 300_000, false, Map.of(), List.of())).orElseThrow();
         int httpPort = PostgresServer.freePort();

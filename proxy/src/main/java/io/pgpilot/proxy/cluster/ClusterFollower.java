@@ -41,6 +41,8 @@ public final class ClusterFollower implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterFollower.class);
     private static final long TICK_MS = 25;
+    /** How often an unconfirmed lease holder is asked whether it serves as primary yet. */
+    private static final long UNCONFIRMED_PROBE_MS = 30;
 
     private final ClusterStore store;
     private final MonotonicClock clock;
@@ -170,7 +172,9 @@ public final class ClusterFollower implements AutoCloseable {
     private void probeLoop() {
         while (running) {
             ClusterSpec spec = spec();
-            long periodMs = Math.max(20, Router.confirmationTrustMs(spec) / 3);
+            // A holder that has not confirmed yet is usually a standby being promoted, and clients wait for
+            // it: ask often then. A confirmed holder is asked a few times per trust window.
+            long periodMs = confirmedHolder() ? Math.max(20, Router.confirmationTrustMs(spec) / 3) : UNCONFIRMED_PROBE_MS;
             long started = clock.nanos();
             probeOnce(spec);
             long leftMs = periodMs - (clock.nanos() - started) / 1_000_000;
@@ -182,6 +186,13 @@ public final class ClusterFollower implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private boolean confirmedHolder() {
+        Observed o = observed;
+        HolderProbe.Answer a = confirmation;
+        return o == null || o.lease == null || o.lease.holder() == null
+                || (a != null && a.keeper().equals(o.lease.holder()) && a.epoch() == o.lease.epoch());
     }
 
     private void probeOnce(ClusterSpec spec) {
