@@ -334,32 +334,7 @@ public final class ClusterStore {
      * drops events. Close the result to stop watching.
      */
     public AutoCloseable watch(Runnable onChange) {
-        ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(HasMetadata obj) {
-                onChange.run();
-            }
-
-            @Override
-            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-                onChange.run();
-            }
-
-            @Override
-            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-                onChange.run();
-            }
-        };
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        SharedIndexInformer<Lease> leases = client.leases().inNamespace(namespace)
-                .withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform((ResourceEventHandler) handler, 0);
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        SharedIndexInformer<ConfigMap> configMaps = client.configMaps().inNamespace(namespace)
-                .withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform((ResourceEventHandler) handler, 0);
-        return () -> {
-            leases.close();
-            configMaps.close();
-        };
+        return inform(onChange, (before, after) -> true);
     }
 
     /**
@@ -369,6 +344,10 @@ public final class ClusterStore {
      * once without turning every heartbeat in the cluster into a round of reads.
      */
     public AutoCloseable watchSignificant(Runnable onChange) {
+        return inform(onChange, Significance::changed);
+    }
+
+    private AutoCloseable inform(Runnable onChange, java.util.function.BiPredicate<HasMetadata, HasMetadata> worthTelling) {
         ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
             @Override
             public void onAdd(HasMetadata obj) {
@@ -377,7 +356,7 @@ public final class ClusterStore {
 
             @Override
             public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-                if (Significance.changed(oldObj, newObj)) {
+                if (worthTelling.test(oldObj, newObj)) {
                     onChange.run();
                 }
             }
