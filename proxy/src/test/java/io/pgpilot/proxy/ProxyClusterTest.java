@@ -220,6 +220,31 @@ class ProxyClusterTest {
     }
 
     @Test
+    void aRwClientWhosePrimaryRefusesConnectionsWaitsForTheNextOneInsteadOfFailing() throws Exception {
+        cluster(500, 2500, 3500, 8000, false);
+        FakeKeeper k1 = keeper("k1", a, PostgresRole.PRIMARY, 500);
+        int nothingListens = PostgresServer.freePort();
+        k1.advertisePort(nothingListens);
+        k1.publish(PostgresRole.PRIMARY);
+        k1.renew(true);
+        k1.sawLease(store.createPrimaryLease("k1").orElseThrow());
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.switchboard().table().primary() != null
+                && proxy.switchboard().table().primary().backend().port() == nothingListens);
+        CompletableFuture<Integer> client = CompletableFuture.supplyAsync(() -> {
+            try {
+                return serverPort(rw());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        // The primary's PostgreSQL refuses connections (it is going down for a handoff): the client waits.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !client.isDone());
+        k1.advertisePort(0);
+        k1.publish(PostgresRole.PRIMARY);
+        assertThat(client.get()).as("connected once the primary is reachable, without an error").isEqualTo(a.port());
+    }
+
+    @Test
     void cancelThroughRoReachesTheStandbyRunningTheQuery() throws Exception {
         cluster(500, 2500, 3500, 5000, false);
         keeper("sa", a, PostgresRole.STANDBY, 500);

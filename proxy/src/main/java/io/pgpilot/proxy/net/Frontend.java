@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class Frontend extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(Frontend.class);
+    /** Pause before routing a read-write client again after its primary refused the connection. */
+    private static final long RW_RETRY_MS = 25;
 
     private enum Phase { NEGOTIATING, ROUTING, DONE }
 
@@ -210,6 +212,15 @@ final class Frontend extends ChannelInboundHandlerAdapter {
             if (!f.isSuccess()) {
                 board.release(route);
                 Throwable cause = f.cause();
+                long waitedMs = (System.nanoTime() - routingStartedNanos) / 1_000_000;
+                if (listener == Listener.RW && client.isActive() && waitedMs + RW_RETRY_MS < server.options().primaryWaitMs()) {
+                    // A primary that refuses connections is usually shutting down for a handoff the proxy has not
+                    // seen yet: route again shortly, and the client waits for the next primary like any other.
+                    log.debug("rw: {} refused a connection ({}); routing client {} again", backend,
+                            cause == null ? "unknown error" : cause.getMessage(), client.remoteAddress());
+                    client.eventLoop().schedule(() -> route(ctx), RW_RETRY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return;
+                }
                 refuse(ctx, "backend-unreachable", PgWire.CONNECTION_FAILURE, "cannot connect to " + backend + ": "
                         + (cause == null ? "unknown error" : cause.getMessage()));
                 return;

@@ -58,6 +58,12 @@ public final class FakeKeeper implements AutoCloseable {
     }
 
     private volatile PrimaryLease lastSeenLease;
+    private volatile int advertisedPort;
+
+    /** Advertises another PostgreSQL port than its server's (0: the server's own), e.g. one nothing listens on. */
+    public void advertisePort(int port) {
+        advertisedPort = port;
+    }
 
     public String name() {
         return name;
@@ -68,7 +74,8 @@ public final class FakeKeeper implements AutoCloseable {
     }
 
     public KeeperStatus status() {
-        KeeperStatus.Builder b = KeeperStatus.starting(name, "127.0.0.1", pg.port(), httpPort()).toBuilder().role(role).healthy(true);
+        int port = advertisedPort > 0 ? advertisedPort : pg.port();
+        KeeperStatus.Builder b = KeeperStatus.starting(name, "127.0.0.1", port, httpPort()).toBuilder().role(role).healthy(true);
         return role == PostgresRole.PRIMARY ? b.state(MemberState.RUNNING).build() : b.state(MemberState.STREAMING).upstream("k1").build();
     }
 
