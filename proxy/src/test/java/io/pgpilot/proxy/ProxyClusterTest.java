@@ -115,6 +115,17 @@ class ProxyClusterTest {
         return Integer.parseInt(client.query("select inet_server_port()"));
     }
 
+    /** Connects through rw on another thread; the future holds the port of the server it reached. */
+    private CompletableFuture<Integer> rwServerPortLater() {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return serverPort(rw());
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
     private PgClient rw() throws Exception {
         PgClient client = PgClient.connect(proxy.rwPort());
         closeAfter.add(client);
@@ -205,13 +216,7 @@ class ProxyClusterTest {
         cluster(500, 2500, 3500, 8000, false);
         FakeKeeper k1 = keeper("k1", a, PostgresRole.PRIMARY, 500);
         k1.renew(true);
-        CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return serverPort(rw());
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<Integer> waiting = rwServerPortLater();
         // No lease yet: the client is neither routed nor refused while the wait lasts.
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
         k1.sawLease(store.createPrimaryLease("k1").orElseThrow());
@@ -230,13 +235,7 @@ class ProxyClusterTest {
         k1.sawLease(store.createPrimaryLease("k1").orElseThrow());
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.switchboard().table().primary() != null
                 && proxy.switchboard().table().primary().backend().port() == nothingListens);
-        CompletableFuture<Integer> client = CompletableFuture.supplyAsync(() -> {
-            try {
-                return serverPort(rw());
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<Integer> client = rwServerPortLater();
         // The primary's PostgreSQL refuses connections (it is going down for a handoff): the client waits.
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !client.isDone());
         k1.advertisePort(0);
