@@ -62,7 +62,11 @@ public final class LocalApiServer implements AutoCloseable {
                 if (document != null) {
                     return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(document);
                 }
-                return crud.dispatch(request);
+                MockResponse response = crud.dispatch(request);
+                if (response.getWebSocketListener() != null) {
+                    response.withWebSocketUpgrade(new NonBlockingWatchListener(response.getWebSocketListener()));
+                }
+                return response;
             }
         };
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
