@@ -24,13 +24,9 @@ final class StatusCommand implements Callable<Integer> {
         }
         ClusterStore store = options.store();
         try (var client = store.client()) {
-            StatusReport report = read(store, options.cluster());
+            StatusReport report = StatusReport.read(store);
             System.out.print(output.equals("json") ? ClusterJson.writePretty(report) + "\n" : report.table());
         }
         return 0;
-    }
-
-    static StatusReport read(ClusterStore store, String cluster) {
-        return StatusReport.of(cluster, store.readState(), store.readPrimaryLease(), store.listKeepers(), store.listKeeperPods());
     }
 }

@@ -5,9 +5,7 @@ import io.pgpilot.cli.drill.AcknowledgedWriter;
 import io.pgpilot.cli.local.LocalConfig;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
-import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.store.ClusterStore;
-import io.pgpilot.store.KubeClients;
 import io.pgpilot.store.Read;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -70,7 +68,7 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         try {
             config = LocalConfig.read(dir);
             String password = Files.readString(dir.resolve("secrets/superuser-password")).trim();
-            store = new ClusterStore(KubeClients.create(dir.resolve("kubeconfig"), Duration.ofSeconds(3)), config.namespace(), new ObjectNames(config.cluster()));
+            store = config.store(dir.resolve("kubeconfig"), Duration.ofSeconds(3));
             if (synchronous) {
                 var spec = (Read.Found<ClusterSpec>) store.readSpec();
                 store.updateSpec(spec.value().withChanges("{\"synchronousMode\": true}"), spec.resourceVersion()).orElseThrow();
@@ -106,7 +104,7 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     }
 
     private StatusReport status() {
-        return StatusReport.of(config.cluster(), store.readState(), store.readPrimaryLease(), store.listKeepers(), store.listKeeperPods());
+        return StatusReport.read(store);
     }
 
     private void awaitAllStreaming() throws InterruptedException {

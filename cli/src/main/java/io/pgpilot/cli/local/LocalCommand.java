@@ -2,9 +2,7 @@ package io.pgpilot.cli.local;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pgpilot.cli.status.StatusReport;
-import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.store.ClusterStore;
-import io.pgpilot.store.KubeClients;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -46,7 +44,7 @@ public final class LocalCommand {
             if (!Files.exists(layout().kubeconfig())) {
                 throw new IllegalStateException("the local cluster in " + layout().dir() + " is not running; start it with `pgpilot local up`");
             }
-            return new ClusterStore(KubeClients.create(layout().kubeconfig(), Duration.ofSeconds(3)), config.namespace(), new ObjectNames(config.cluster()));
+            return config.store(layout().kubeconfig(), Duration.ofSeconds(3));
         }
     }
 

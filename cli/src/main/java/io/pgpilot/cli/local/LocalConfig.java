@@ -1,10 +1,14 @@
 package io.pgpilot.cli.local;
 
 import io.pgpilot.cluster.ClusterJson;
+import io.pgpilot.cluster.ObjectNames;
+import io.pgpilot.store.ClusterStore;
+import io.pgpilot.store.KubeClients;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -46,6 +50,11 @@ public record LocalConfig(String cluster, String namespace, List<Member> keepers
         return keepers.stream().filter(k -> k.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no keeper named '" + name + "' in this local cluster; members are "
                         + keepers.stream().map(Member::name).toList()));
+    }
+
+    /** The store of this local cluster, through the kubeconfig its API server wrote. */
+    public ClusterStore store(Path kubeconfig, Duration requestTimeout) {
+        return new ClusterStore(KubeClients.create(kubeconfig, requestTimeout), namespace, new ObjectNames(cluster));
     }
 
     public static LocalConfig read(Path dir) throws IOException {

@@ -1,9 +1,7 @@
 package io.pgpilot.cli.local;
 
 import io.pgpilot.cli.status.StatusReport;
-import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.store.ClusterStore;
-import io.pgpilot.store.KubeClients;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,14 +38,12 @@ final class Readiness {
                     return false;
                 }
                 if (store == null && Files.exists(layout.kubeconfig())) {
-                    store = new ClusterStore(KubeClients.create(layout.kubeconfig(), Duration.ofSeconds(2)), config.namespace(),
-                            new ObjectNames(config.cluster()));
+                    store = config.store(layout.kubeconfig(), Duration.ofSeconds(2));
                     progress("API server up");
                 }
                 if (store != null) {
                     try {
-                        StatusReport report = StatusReport.of(config.cluster(), store.readState(), store.readPrimaryLease(),
-                                store.listKeepers(), store.listKeeperPods());
+                        StatusReport report = StatusReport.read(store);
                         String step = step(report);
                         if (step == null && proxyAnswers()) {
                             progress("ready");

@@ -5,6 +5,7 @@ import io.pgpilot.cluster.KeeperStatus;
 import io.pgpilot.cluster.MemberPlan;
 import io.pgpilot.cluster.MemberState;
 import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
 import io.pgpilot.store.PodView;
 import io.pgpilot.store.PrimaryLease;
@@ -28,6 +29,11 @@ public record StatusReport(String cluster, String phase, String reason, String p
      */
     public record Member(String name, String role, String state, long pid, String host, int port, int timeline, String lsn,
                          long lagBytes, double lagSeconds) {
+    }
+
+    /** Reads everything the report shows from the cluster's objects. */
+    public static StatusReport read(ClusterStore store) {
+        return of(store.names().cluster(), store.readState(), store.readPrimaryLease(), store.listKeepers(), store.listKeeperPods());
     }
 
     /** Builds the report from what the store returned; pure, so every combination is testable. */

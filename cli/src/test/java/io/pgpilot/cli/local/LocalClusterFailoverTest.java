@@ -8,9 +8,7 @@ import io.pgpilot.cli.drill.AcknowledgedWriter;
 import io.pgpilot.cli.drill.PrimarySampler;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
-import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.store.ClusterStore;
-import io.pgpilot.store.KubeClients;
 import io.pgpilot.store.Read;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -68,7 +66,7 @@ class LocalClusterFailoverTest {
                 "--timeout", "240")).as("local up").isZero();
         config = LocalConfig.read(dir);
         password = Files.readString(dir.resolve("secrets/superuser-password")).trim();
-        store = new ClusterStore(KubeClients.create(dir.resolve("kubeconfig"), Duration.ofSeconds(3)), config.namespace(), new ObjectNames(config.cluster()));
+        store = config.store(dir.resolve("kubeconfig"), Duration.ofSeconds(3));
         writer = new AcknowledgedWriter(config.rwPort(), password).start();
         sampler = new PrimarySampler(config.keepers().stream().collect(Collectors.toMap(LocalConfig.Member::name, LocalConfig.Member::pgPort)), password).start();
         await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > 20);
@@ -114,7 +112,7 @@ class LocalClusterFailoverTest {
     }
 
     private StatusReport status() {
-        return StatusReport.of(config.cluster(), store.readState(), store.readPrimaryLease(), store.listKeepers(), store.listKeeperPods());
+        return StatusReport.read(store);
     }
 
     private String primary() {
