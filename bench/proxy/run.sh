@@ -2,10 +2,12 @@
 # Proxy throughput: pgbench (scale 10, -c 8 -j 2, 20 s) direct to PostgreSQL, through the pgpilot proxy and,
 # when installed, through HAProxy in TCP mode; select-only (-S) and TPC-B, each also with -C (a new
 # connection per transaction). Prints TPS, the ratios to direct, the proxy's CPU time per 1000
-# transactions, and its resident memory with 1000 idle client sessions.
+# transactions (and HAProxy's), and its resident memory with 1000 idle client sessions. Each variant runs
+# ROUNDS times, interleaved, and the medians are printed.
 #
 # Usage: bench/proxy/run.sh            (from anywhere; needs pgbench, PostgreSQL 15, Maven's ~/.m2 filled)
-#   DURATION=20 CLIENTS=8 THREADS=2 SCALE=10 IDLE=1000 bench/proxy/run.sh
+#   DURATION=20 ROUNDS=3 CLIENTS=8 THREADS=2 SCALE=10 IDLE=1000 bench/proxy/run.sh
+#   VARIANTS="-S|tpcb" PROXY_ARGS="--io-threads 2" bench/proxy/run.sh   (a subset; other proxy settings)
 #
 # The proxy runs with --static-backend (a bench/test aid: one fixed backend, no cluster, no fencing); the
 # forwarding path is the same code as in cluster mode.
@@ -16,6 +18,9 @@ CLIENTS=${CLIENTS:-8}
 THREADS=${THREADS:-2}
 SCALE=${SCALE:-10}
 IDLE=${IDLE:-1000}
+VARIANTS=${VARIANTS:-"-S|tpcb|-S -C|-C"}
+ROUNDS=${ROUNDS:-3}
+PROXY_ARGS=${PROXY_ARGS:-}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/pgpilot-bench-proxy.XXXXXX)
@@ -49,7 +54,7 @@ pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -i -s "$SCALE" -q postgres >/dev/n
 echo "== starting the pgpilot proxy"
 PROXY_PORT=$(free_port); PROXY_RO=$(free_port)
 java -Xms64m -Xmx256m -XX:+UseSerialGC -cp "$CP" io.pgpilot.proxy.ProxyMain --static-backend "127.0.0.1:$PGPORT" \
-  --listen-host 127.0.0.1 --rw-port "$PROXY_PORT" --ro-port "$PROXY_RO" --http-port 0 >"$WORK/proxy.log" 2>&1 &
+  --listen-host 127.0.0.1 --rw-port "$PROXY_PORT" --ro-port "$PROXY_RO" --http-port 0 $PROXY_ARGS >"$WORK/proxy.log" 2>&1 &
 PROXY_PID=$!
 PIDS+=($PROXY_PID)
 for _ in $(seq 200); do pg_isready -q -h 127.0.0.1 -p "$PROXY_PORT" && break; sleep 0.1; done
@@ -73,13 +78,15 @@ listen pg
   server pg 127.0.0.1:$PGPORT
 CFG
   haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
-  PIDS+=($!)
+  HAPROXY_PID=$!
+  PIDS+=($HAPROXY_PID)
   for _ in $(seq 100); do pg_isready -q -h 127.0.0.1 -p "$HAPROXY_PORT" && break; sleep 0.1; done
 else
   echo "== HAProxy not installed: skipping it (apt-get install -y haproxy to compare)"
 fi
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# "user system" CPU ticks of a process
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 
 # run PORT ARGS... -> prints "tps transactions"
@@ -94,32 +101,77 @@ run() {
   echo "$tps $tx"
 }
 
-# warm the proxy's JIT so the first measured variant is not penalised
-pgbench -h 127.0.0.1 -p "$PROXY_PORT" -U postgres -n -S -c "$CLIENTS" -j "$THREADS" -T 5 postgres >/dev/null 2>&1
-
-printf '\n%-12s %10s %10s %7s %10s %7s %16s\n' variant direct proxy ratio haproxy ratio "proxy CPU ms/1k tx"
-for variant in "-S" "tpcb" "-S -C" "-C"; do
-  args=(); label="$variant"
-  case "$variant" in
-    tpcb) label="TPC-B" ;;
-    "-C") args=(-C); label="TPC-B -C" ;;
-    *) read -r -a args <<<"$variant" ;;
+variant_args() {
+  case "$1" in
+    tpcb) echo "" ;;
+    "-C") echo "-C" ;;
+    *) echo "$1" ;;
   esac
-  read -r d_tps _ < <(run "$PGPORT" "${args[@]}")
-  before=$(cpu_ticks "$PROXY_PID")
-  read -r p_tps p_tx < <(run "$PROXY_PORT" "${args[@]}")
-  after=$(cpu_ticks "$PROXY_PID")
-  cpu_ms=$(awk -v t="$((after - before))" -v hz="$TICK" -v n="$p_tx" 'BEGIN { printf "%.1f", t * 1000 / hz / n * 1000 }')
-  h_tps="-"; h_ratio="-"
-  if [ -n "$HAPROXY_PORT" ]; then
-    read -r h_raw _ < <(run "$HAPROXY_PORT" "${args[@]}")
-    h_tps=$(awk -v a="$h_raw" 'BEGIN { printf "%.0f", a }')
-    h_ratio=$(awk -v a="$h_raw" -v b="$d_tps" 'BEGIN { printf "%.2f", a / b }')
-  fi
-  p_ratio=$(awk -v a="$p_tps" -v b="$d_tps" 'BEGIN { printf "%.2f", a / b }')
-  printf '%-12s %10.0f %10.0f %7s %10s %7s %16s\n' "$label" "$d_tps" "$p_tps" "$p_ratio" "$h_tps" "$h_ratio" "$cpu_ms"
+}
+variant_label() {
+  case "$1" in
+    tpcb) echo "TPC-B" ;;
+    "-C") echo "TPC-B -C" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# measure PORT PID ARGS... -> "tps cpu_ms_per_1k_tx sys_percent" (PID's CPU while pgbench ran; 0 0 for none)
+measure() {
+  local port=$1 pid=$2; shift 2
+  local u0 s0 u1 s1 tps tx
+  read -r u0 s0 < <(cpu_ticks "$pid")
+  read -r tps tx < <(run "$port" "$@")
+  read -r u1 s1 < <(cpu_ticks "$pid")
+  awk -v tps="$tps" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$TICK" -v n="$tx" \
+    'BEGIN { t = u + s; printf "%s %.1f %d\n", tps, t * 1000 / hz / n * 1000, t ? 100 * s / t : 0 }'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+IFS='|' read -r -a variant_list <<<"$VARIANTS"
+
+# Warm every code path of the proxy so that what is measured is a long-running proxy, not the JIT compiler.
+# The connection set-up runs only a few hundred times a second under -C, and the JIT needs some 10 000 calls
+# of a method before its final compilation: without 20 s of warm-up the -C rounds measure half-compiled code
+# and the compiler's own CPU (measured: 830 us of proxy CPU per -S -C transaction cold, 410 us warm).
+echo "== warming the proxy up (5 s per variant, 20 s per -C variant)"
+for variant in "${variant_list[@]}"; do
+  read -r -a args <<<"$(variant_args "$variant")"
+  seconds=5
+  [[ " ${args[*]} " == *" -C "* ]] && seconds=20
+  pgbench -h 127.0.0.1 -p "$PROXY_PORT" -U postgres -n -c "$CLIENTS" -j "$THREADS" -T "$seconds" "${args[@]}" postgres >/dev/null 2>&1
 done
 
+# Each round runs direct, proxy and HAProxy back to back, and a ratio compares runs of the same round: this
+# VM's speed drifts by 10-20% over minutes, more than the differences being measured.
+echo "== $ROUNDS round(s) of $DURATION s per variant and target; medians over the rounds"
+printf '\n%-10s %8s %8s %6s %8s %6s %20s %20s\n' variant direct proxy ratio haproxy ratio "proxy CPU ms/1k tx" "haproxy CPU ms/1k"
+HAPROXY_PID=${HAPROXY_PID:-}
+for variant in "${variant_list[@]}"; do
+  read -r -a args <<<"$(variant_args "$variant")"
+  : >"$WORK/rounds"
+  for _ in $(seq "$ROUNDS"); do
+    read -r d_tps _ _ < <(measure "$PGPORT" "$PROXY_PID" "${args[@]}")
+    read -r p_tps p_cpu p_sys < <(measure "$PROXY_PORT" "$PROXY_PID" "${args[@]}")
+    h_tps=0; h_cpu=0; h_sys=0
+    if [ -n "$HAPROXY_PORT" ]; then
+      read -r h_tps h_cpu h_sys < <(measure "$HAPROXY_PORT" "$HAPROXY_PID" "${args[@]}")
+    fi
+    echo "$d_tps $p_tps $h_tps $p_cpu $p_sys $h_cpu $h_sys" >>"$WORK/rounds"
+  done
+  col() { awk -v c="$1" '{ print $c }' "$WORK/rounds" | median; }
+  ratio() { awk -v c="$1" '{ print $c / $1 }' "$WORK/rounds" | median; }
+  h_tps="-"; h_ratio="-"; h_cpu="-"
+  if [ -n "$HAPROXY_PORT" ]; then
+    h_tps=$(printf '%.0f' "$(col 3)"); h_ratio=$(printf '%.2f' "$(ratio 3)")
+    h_cpu=$(printf '%.1f (%.0f%% sys)' "$(col 6)" "$(col 7)")
+  fi
+  printf '%-10s %8.0f %8.0f %6.2f %8s %6s %20s %20s\n' "$(variant_label "$variant")" "$(col 1)" "$(col 2)" "$(ratio 2)" \
+    "$h_tps" "$h_ratio" "$(printf '%.1f (%.0f%% sys)' "$(col 4)" "$(col 5)")" "$h_cpu"
+done
+
+[ "$IDLE" -eq 0 ] && exit 0
 echo
 echo "== proxy resident memory with $IDLE idle client sessions"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -31,6 +31,10 @@ public record ProxyConfig(ListenerOptions listeners, String httpHost, int httpPo
         long startupTimeoutMs = settings.millis("startup-timeout-ms", 10_000, 100);
         int connectTimeoutMs = settings.integer("connect-timeout-ms", 5000, 100, 600_000);
         int ioThreads = settings.integer("io-threads", 0, 0, 256);
+        String transport = settings.string("transport", "auto");
+        if (!ListenerOptions.TRANSPORTS.contains(transport)) {
+            settings.problem("--transport is '" + transport + "': choose one of " + String.join(", ", ListenerOptions.TRANSPORTS));
+        }
         boolean fallback = settings.flag("ro-fallback-to-primary");
         String fixed = settings.string("static-backend", null);
         Backend staticBackend = null;
@@ -48,7 +52,7 @@ public record ProxyConfig(ListenerOptions listeners, String httpHost, int httpPo
             settings.problem("--rw-port and --ro-port are both " + rwPort + ": give the read-only listener its own port");
         }
         settings.finish();
-        return new ProxyConfig(new ListenerOptions(listenHost, rwPort, roPort, primaryWaitMs, startupTimeoutMs, connectTimeoutMs, ioThreads),
+        return new ProxyConfig(new ListenerOptions(listenHost, rwPort, roPort, primaryWaitMs, startupTimeoutMs, connectTimeoutMs, ioThreads, transport),
                 listenHost, httpPort, fallback, kube, staticBackend);
     }
 

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * The proxy process. Flags (or PGPILOT_* variables): --cluster --namespace --kubeconfig --listen-host
  * (0.0.0.0) --rw-port (5432) --ro-port (5433) --http-port (8009; 0 = none) --primary-wait-ms (5000)
  * --ro-fallback-to-primary, and --startup-timeout-ms (10000) --connect-timeout-ms (5000) --io-threads
- * (0 = one per core). --static-backend HOST:PORT is a bench/test aid: no cluster, no fencing.
+ * (0 = one per core) --transport (auto, epoll or nio). --static-backend HOST:PORT is a bench/test aid: no cluster, no fencing.
  */
 public final class ProxyMain {
 
@@ -30,12 +30,19 @@ public final class ProxyMain {
             return;
         }
         Proxy proxy;
-        if (config.staticBackend() != null) {
-            proxy = Proxy.startStatic(config);
-        } else {
-            // Requests are bounded well below any sane renew interval: a hung read must not hold the view.
-            ClusterStore store = config.kube().store(Duration.ofSeconds(2));
-            proxy = Proxy.start(config, store);
+        try {
+            if (config.staticBackend() != null) {
+                proxy = Proxy.startStatic(config);
+            } else {
+                // Requests are bounded well below any sane renew interval: a hung read must not hold the view.
+                ClusterStore store = config.kube().store(Duration.ofSeconds(2));
+                proxy = Proxy.start(config, store);
+            }
+        } catch (IllegalStateException e) {
+            // A port in use, a transport this machine cannot run: the message says what to change.
+            System.err.println("proxy cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

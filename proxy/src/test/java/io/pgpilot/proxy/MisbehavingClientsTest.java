@@ -43,7 +43,7 @@ class MisbehavingClientsTest {
     static void start() throws Exception {
         base = PostgresServer.baseDir("misbehaving");
         pg = PostgresServer.start(base, "pg");
-        proxy = Proxy.startStatic(new ProxyConfig(new ListenerOptions("127.0.0.1", 0, 0, 1000, 1000, 2000, 2), "127.0.0.1", 0, false,
+        proxy = Proxy.startStatic(new ProxyConfig(new ListenerOptions("127.0.0.1", 0, 0, 1000, 1000, 2000, 2, "auto"), "127.0.0.1", 0, false,
                 null, new Backend("static", "127.0.0.1", pg.port())));
     }
 

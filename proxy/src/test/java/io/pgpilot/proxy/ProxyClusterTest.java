@@ -98,7 +98,7 @@ class ProxyClusterTest {
         store.createSpec(new ClusterSpec(3, false, 1, false, 1024 * 1024, 16 * 1024 * 1024, renewIntervalMs, renewDeadlineMs,
                 leaseDurationMs, 300_000, false, Map.of(), List.of())).orElseThrow();
         int httpPort = PostgresServer.freePort();
-        ProxyConfig config = new ProxyConfig(new ListenerOptions("127.0.0.1", 0, 0, primaryWaitMs, 10_000, 2000, 2),
+        ProxyConfig config = new ProxyConfig(new ListenerOptions("127.0.0.1", 0, 0, primaryWaitMs, 10_000, 2000, 2, "auto"),
                 "127.0.0.1", httpPort, fallback, null, null);
         proxy = Proxy.start(config, new ClusterStore(api.client(Duration.ofMillis(1500)), store.namespace(), store.names()));
     }

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.pgpilot.proxy.ProxyMetrics;
 import io.pgpilot.proxy.routing.Listener;
 import java.net.InetSocketAddress;
@@ -30,11 +29,15 @@ public final class ProxyServer implements AutoCloseable {
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
+    private static final int KEEPALIVE_IDLE_S = 60;
+    private static final int KEEPALIVE_INTERVAL_S = 10;
+    private static final int KEEPALIVE_PROBES = 6;
+
     private final ListenerOptions options;
     private final Switchboard switchboard;
     private final CancelKeys cancelKeys = new CancelKeys();
     private final ProxyMetrics metrics;
-    private final Transport transport = Transport.best();
+    private Transport transport;
     private EventLoopGroup group;
     private Channel rw;
     private Channel ro;
@@ -46,7 +49,11 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public void start() throws InterruptedException {
+        // One loop per core, as HAProxy does. One loop on two cores used 10-20% less CPU per transaction but
+        // came out slower than two: a single loop descheduled stalls every connection (docs/benchmarks.md).
         int threads = options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
+        Transport.Choice choice = Transport.choose(options.transport());
+        transport = choice.transport();
         group = transport.group(threads);
         try {
             rw = bind(Listener.RW, options.rwPort());
@@ -56,7 +63,7 @@ public final class ProxyServer implements AutoCloseable {
             throw e;
         }
         log.info("listening: rw on {}, ro on {} ({} transport{}, {} event loop threads)", rw.localAddress(), ro.localAddress(),
-                transport.name(), transport.isEpoll() ? "" : "; epoll unavailable: " + Transport.epollUnavailableCause(), threads);
+                transport.name(), choice.fallbackReason() == null ? "" : "; " + choice.fallbackReason(), threads);
     }
 
     private Channel bind(Listener listener, int port) throws InterruptedException {
@@ -77,7 +84,10 @@ public final class ProxyServer implements AutoCloseable {
                 });
         try {
             return bootstrap.bind(new InetSocketAddress(options.listenHost(), port)).sync().channel();
-        } catch (RuntimeException e) {
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // Netty rethrows the bind failure as it came (a checked IOException from the native transport).
             throw new IllegalStateException("cannot listen for " + listener.label() + " on " + options.listenHost() + ":" + port + ": "
                     + e.getMessage() + "; choose another --" + listener.label() + "-port or stop what uses it", e);
         }
@@ -85,10 +95,10 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Detects a dead peer in about two minutes instead of the kernel default of over two hours. */
     private void keepaliveTimings(Channel ch) {
-        if (transport.isEpoll()) {
-            ch.config().setOption(EpollChannelOption.TCP_KEEPIDLE, 60);
-            ch.config().setOption(EpollChannelOption.TCP_KEEPINTVL, 10);
-            ch.config().setOption(EpollChannelOption.TCP_KEEPCNT, 6);
+        if (transport.setsKeepaliveTimings()) {
+            ch.config().setOption(transport.keepIdle(), KEEPALIVE_IDLE_S);
+            ch.config().setOption(transport.keepInterval(), KEEPALIVE_INTERVAL_S);
+            ch.config().setOption(transport.keepCount(), KEEPALIVE_PROBES);
         }
     }
 
@@ -101,10 +111,10 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, options.connectTimeoutMs())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        if (transport.isEpoll()) {
-            bootstrap.option(EpollChannelOption.TCP_KEEPIDLE, 60)
-                    .option(EpollChannelOption.TCP_KEEPINTVL, 10)
-                    .option(EpollChannelOption.TCP_KEEPCNT, 6);
+        if (transport.setsKeepaliveTimings()) {
+            bootstrap.option(transport.keepIdle(), KEEPALIVE_IDLE_S)
+                    .option(transport.keepInterval(), KEEPALIVE_INTERVAL_S)
+                    .option(transport.keepCount(), KEEPALIVE_PROBES);
         }
         return bootstrap;
     }
