@@ -1,7 +1,10 @@
 package io.pgpilot.localapi;
 
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -24,30 +27,41 @@ import java.util.HashMap;
  * documents kubectl needs. Local mode and the tests run it as its own process, so that killing or
  * stopping it is a real API outage for every client.
  *
- * <p>State is in memory only: a restarted server is empty.
+ * <p>Without a state file, state is in memory only and a restarted server is empty. With one, every
+ * ConfigMap and Lease is written to it before a change to them is answered, and a server started on the
+ * file begins with those objects: a stopped local cluster starts again where it was (see {@link StateFile}).
  */
 public final class LocalApiServer implements AutoCloseable {
 
     private final KubernetesMockServer server;
     private final int port;
     private final Writer auditLog;
+    private final StateFile state;
 
-    private LocalApiServer(KubernetesMockServer server, int port, Writer auditLog) {
+    private LocalApiServer(KubernetesMockServer server, int port, Writer auditLog, StateFile state) {
         this.server = server;
         this.port = port;
         this.auditLog = auditLog;
+        this.state = state;
     }
 
     /**
      * Starts the server on 127.0.0.1.
      *
-     * @param port     the port, or 0 to let the system choose one
-     * @param auditLog when not null, every request's method, path and client (User-Agent) is appended to it, one per line
+     * @param port      the port, or 0 to let the system choose one
+     * @param auditLog  when not null, every request's method, path and client (User-Agent) is appended to it, one per line
+     * @param stateFile when not null, the ConfigMaps and Leases it holds are restored before the server listens,
+     *                  and it is rewritten after every change to them, before the change is answered
+     * @throws StateFileException when the state file exists but cannot be restored; nothing is started then
      */
-    public static LocalApiServer start(int port, Path auditLog) throws IOException {
+    public static LocalApiServer start(int port, Path auditLog, Path stateFile) throws IOException {
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+        StateFile state = stateFile == null ? null : new StateFile(stateFile, crud);
+        if (state != null) {
+            state.restore();
+        }
         Writer audit = auditLog == null ? null
                 : Files.newBufferedWriter(auditLog, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
         String[] address = new String[1];
         Dispatcher dispatcher = new Dispatcher() {
             @Override
@@ -63,6 +77,9 @@ public final class LocalApiServer implements AutoCloseable {
                     return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(document);
                 }
                 MockResponse response = crud.dispatch(request);
+                if (state != null && StateFile.changes(request.getMethod(), bare, response.code())) {
+                    response = saved(state, request, response);
+                }
                 if (response.getWebSocketListener() != null) {
                     response.withWebSocketUpgrade(new NonBlockingWatchListener(response.getWebSocketListener()));
                 }
@@ -73,7 +90,25 @@ public final class LocalApiServer implements AutoCloseable {
         server.init(InetAddress.getByName("127.0.0.1"), port);
         int actual = server.getPort();
         address[0] = "127.0.0.1:" + actual;
-        return new LocalApiServer(server, actual, audit);
+        return new LocalApiServer(server, actual, audit, state);
+    }
+
+    /**
+     * The answer to a change once the state file holds it. When the file cannot be written the client gets a
+     * 500 instead of a success it could not rely on after a restart; the change stays in memory, as a real API
+     * server's outcome is unknown when its storage fails.
+     */
+    private static MockResponse saved(StateFile state, RecordedRequest request, MockResponse response) {
+        try {
+            state.save();
+            return response;
+        } catch (IOException | RuntimeException e) {
+            String problem = "cannot write the API state file " + state.path() + " after " + request.getMethod() + " " + request.getPath()
+                    + ": " + e.getMessage();
+            System.err.println("api-server: " + problem);
+            Status status = new StatusBuilder().withStatus("Failure").withReason("InternalError").withCode(500).withMessage(problem).build();
+            return new MockResponse().setResponseCode(500).setHeader("Content-Type", "application/json").setBody(Serialization.asJson(status));
+        }
     }
 
     private static void audit(Writer audit, String line) {
@@ -126,12 +161,15 @@ public final class LocalApiServer implements AutoCloseable {
 
     /**
      * Runs the server until the process is stopped: {@code --port N} (0 chooses), {@code --kubeconfig FILE}
-     * (written once listening; its appearance means ready), {@code --namespace NS}, {@code --audit-log FILE}.
+     * (written once listening; its appearance means ready), {@code --namespace NS}, {@code --audit-log FILE},
+     * {@code --state-file FILE} (ConfigMaps and Leases kept across restarts). A state file that cannot be restored
+     * ends the process with exit code 2 and a one-line reason.
      */
     public static void main(String[] args) throws Exception {
         int port = 0;
         Path kubeconfig = null;
         Path audit = null;
+        Path stateFile = null;
         String namespace = "default";
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -144,18 +182,28 @@ public final class LocalApiServer implements AutoCloseable {
                 case "--kubeconfig" -> kubeconfig = Path.of(value);
                 case "--namespace" -> namespace = value;
                 case "--audit-log" -> audit = Path.of(value);
+                case "--state-file" -> stateFile = Path.of(value);
                 default -> usage("unknown flag " + flag);
             }
         }
         if (kubeconfig == null) {
             usage("--kubeconfig is required: the file clients and kubectl will use");
         }
-        serve(port, kubeconfig, namespace, audit);
+        try {
+            serve(port, kubeconfig, namespace, audit, stateFile);
+        } catch (StateFileException e) {
+            System.err.println("api-server: " + e.getMessage());
+            System.exit(2);
+        }
     }
 
-    /** Starts, writes the kubeconfig, and blocks until the JVM shuts down. */
-    public static void serve(int port, Path kubeconfig, String namespace, Path auditLog) throws IOException, InterruptedException {
-        LocalApiServer server = start(port, auditLog);
+    /**
+     * Starts, writes the kubeconfig, and blocks until the JVM shuts down.
+     *
+     * @param stateFile null to keep state in memory only
+     */
+    public static void serve(int port, Path kubeconfig, String namespace, Path auditLog, Path stateFile) throws IOException, InterruptedException {
+        LocalApiServer server = start(port, auditLog, stateFile);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "api-server-shutdown"));
         server.writeKubeconfig(kubeconfig, namespace);
         System.out.println("pgpilot local API server listening on " + server.url() + "; kubeconfig " + kubeconfig.toAbsolutePath());
@@ -178,13 +226,21 @@ public final class LocalApiServer implements AutoCloseable {
 
     private static void usage(String problem) {
         System.err.println("api-server: " + problem);
-        System.err.println("usage: api-server --kubeconfig FILE [--port N] [--namespace NS] [--audit-log FILE]");
+        System.err.println("usage: api-server --kubeconfig FILE [--port N] [--namespace NS] [--audit-log FILE] [--state-file FILE]");
         System.exit(2);
     }
 
+    /** Stops the server; with a state file, a last snapshot is written once no request can change anything. */
     @Override
     public void close() {
         server.destroy();
+        if (state != null) {
+            try {
+                state.save();
+            } catch (IOException | RuntimeException e) {
+                System.err.println("api-server: cannot write the API state file " + state.path() + " on shutdown: " + e.getMessage());
+            }
+        }
         if (auditLog != null) {
             try {
                 auditLog.close();

@@ -30,12 +30,23 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public static ApiServer start(Path dir) throws IOException {
+        return start(dir, null);
+    }
+
+    /**
+     * @param stateFile null for a server in memory only; otherwise ConfigMaps and Leases are kept in it, and a
+     *                  server started again on it begins with them
+     */
+    public static ApiServer start(Path dir, Path stateFile) throws IOException {
         Files.createDirectories(dir);
         Path kubeconfig = dir.resolve("kubeconfig");
         Files.deleteIfExists(kubeconfig);
-        JavaProcess process = JavaProcess.start("api-server", LocalApiServer.class.getName(),
-                List.of("--port", "0", "--kubeconfig", kubeconfig.toString(), "--audit-log", dir.resolve("api-audit.log").toString()),
-                dir.resolve("api-server.log"), Map.of());
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--kubeconfig", kubeconfig.toString(),
+                "--audit-log", dir.resolve("api-audit.log").toString()));
+        if (stateFile != null) {
+            args.addAll(List.of("--state-file", stateFile.toString()));
+        }
+        JavaProcess process = JavaProcess.start("api-server", LocalApiServer.class.getName(), args, dir.resolve("api-server.log"), Map.of());
         process.awaitReady(() -> Files.exists(kubeconfig), Duration.ofSeconds(60), "writing its kubeconfig");
         return new ApiServer(process, kubeconfig);
     }

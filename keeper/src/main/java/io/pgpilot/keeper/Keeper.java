@@ -26,6 +26,7 @@ import io.pgpilot.keeper.postgres.PostgresNode;
 import io.pgpilot.keeper.schema.InternalSchema;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.ParallelReads;
 import io.pgpilot.store.PrimaryLease;
 import io.pgpilot.store.Read;
 import io.pgpilot.store.Write;
@@ -59,7 +60,7 @@ public final class Keeper {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration FAST_STOP_BOUND = Duration.ofSeconds(3);
     /** Least time between two heartbeats, so a burst of changes costs a few reads, not a storm. */
-    private static final long NUDGE_SPACING_MS = 30;
+    private static final long NUDGE_SPACING_MS = 15;
     /** How long a fencing fast shutdown may take before it escalates to immediate. */
     private static final Duration FENCE_ESCALATION = Duration.ofMillis(500);
 
@@ -70,13 +71,19 @@ public final class Keeper {
     private final PrometheusMeterRegistry metrics;
     private final ReentrantLock actionLock = new ReentrantLock();
     private final Object wake = new Object();
+    /** Guarded by {@code wake}: a fresh view awaits the convergence thread. */
+    private boolean convergeRequested;
     /** Wakes the heartbeat early when something significant changed in the cluster or in this keeper. */
     private final Object beat = new Object();
     private volatile boolean nudged;
     private volatile String publishedCondition = "";
+    private volatile Lsn publishedReceived = Lsn.ZERO;
+    /** The furthest final position another member published at a clean stop: a handoff may be waiting on it. */
+    private volatile Lsn handoffFloor;
     private long lastFullBeatNanos;
     private AutoCloseable watch;
     private final java.util.concurrent.CountDownLatch postgresStopped = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch firstConverged = new java.util.concurrent.CountDownLatch(1);
 
     private volatile ClusterView view = ClusterView.NOTHING_YET;
     private volatile KeeperStatus status;
@@ -85,6 +92,7 @@ public final class Keeper {
     private volatile boolean fenced;
     private volatile boolean stopping;
     private volatile boolean primarySetupDone;
+    private boolean schemaWarmedUp;
     private volatile Endpoint following;
     private volatile String appliedSyncNames = "";
     private volatile String lastDecision = "";
@@ -164,12 +172,20 @@ public final class Keeper {
                 && s.lagBytes() <= view.spec().maxLagForReadsBytes();
     }
 
+    /**
+     * Waits until the keeper has converged to its plan once (started, rejoined, promoted...) or {@code max}
+     * has passed; true when it converged.
+     */
+    public boolean awaitFirstConvergence(Duration max) throws InterruptedException {
+        return firstConverged.await(max.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Starts the three threads; {@code httpPort} is the port the HTTP API really listens on. */
     public void start(int httpPort) throws IOException {
         node.area().prepare();
         node.writePassfile();
         offlineSystemIdentifier = node.systemIdentifier();
-        status = status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build();
+        status = carriedOver(status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build());
         try {
             watch = store.watchSignificant(this::nudge);
         } catch (RuntimeException e) {
@@ -180,6 +196,31 @@ public final class Keeper {
         watchdogThread = thread("keeper-fence-watchdog", this::watchdogLoop);
         log.info("keeper {} started: data directory {}, PostgreSQL on {}:{}, HTTP on {}", config.name(), node.area().pgdata(),
                 config.advertiseHost(), config.pgPort(), httpPort);
+    }
+
+    /**
+     * What this member published before the restart about data the restart did not change: where its WAL
+     * ends, its final LSN from a clean stop and, if it was the primary, the synchronous set it had applied.
+     * The sentinel decides a failover on exactly these; a restarted keeper that published zeros instead would
+     * make a whole-cluster restart in synchronous mode wait forever (no standby provably has every commit).
+     * Only for the same data directory (system identifier); anything else starts from nothing.
+     */
+    private KeeperStatus carriedOver(KeeperStatus fresh) {
+        try {
+            for (KeeperRecord record : store.listKeepers()) {
+                if (record.keeper().equals(config.name()) && record.status() instanceof Read.Found<KeeperStatus> found
+                        && fresh.systemIdentifier() != null && fresh.systemIdentifier().equals(found.value().systemIdentifier())) {
+                    KeeperStatus before = found.value();
+                    log.info("carrying over the last published position {} (final LSN {}, synchronous set {}) until PostgreSQL runs",
+                            before.receivedLsn(), before.finalLsn(), before.synchronousStandbys());
+                    return fresh.toBuilder().timeline(before.timeline()).writeLsn(before.writeLsn()).flushLsn(before.flushLsn())
+                            .replayLsn(before.replayLsn()).finalLsn(before.finalLsn()).synchronousStandbys(before.synchronousStandbys()).build();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("cannot read this keeper's last published status ({}); starting from nothing", e.getMessage());
+        }
+        return fresh;
     }
 
     private static Thread thread(String name, Runnable body) {
@@ -221,10 +262,16 @@ public final class Keeper {
                     lastHeartbeatError = String.valueOf(e.getMessage());
                 }
             }
-            synchronized (wake) {
-                wake.notifyAll();
-            }
+            wakeConvergence();
             awaitNextBeat(interval);
+        }
+    }
+
+    /** Asks the convergence thread for a pass with the view just read. */
+    private void wakeConvergence() {
+        synchronized (wake) {
+            convergeRequested = true;
+            wake.notifyAll();
         }
     }
 
@@ -254,6 +301,9 @@ public final class Keeper {
     void heartbeat(boolean full) {
         ClusterView before = view;
         ClusterSpec spec = before.spec();
+        var stateReading = ParallelReads.start(store::readState);
+        var leaseReading = ParallelReads.start(store::readPrimaryLease);
+        var keepersReading = ParallelReads.start(store::listKeepers);
         Read<ClusterSpec> specRead = store.readSpec();
         if (specRead instanceof Read.Found<ClusterSpec> found) {
             spec = found.value();
@@ -261,7 +311,7 @@ public final class Keeper {
             reportCorrupt(corrupt.describe() + "; keeping the last valid spec");
         }
         ClusterState state = before.state();
-        Read<ClusterState> stateRead = store.readState();
+        Read<ClusterState> stateRead = ParallelReads.join(stateReading);
         if (stateRead instanceof Read.Found<ClusterState> found) {
             state = found.value();
         } else if (stateRead instanceof Read.Corrupt<ClusterState> corrupt) {
@@ -269,7 +319,7 @@ public final class Keeper {
         } else {
             state = ClusterState.INITIAL;
         }
-        Read<PrimaryLease> leaseRead = store.readPrimaryLease();
+        Read<PrimaryLease> leaseRead = ParallelReads.join(leaseReading);
         PrimaryLease lease = leaseRead instanceof Read.Found<PrimaryLease> found ? found.value() : null;
         String me = config.name();
         boolean plannedPrimary = me.equals(state.primary()) && state.planFor(me) != null && state.planFor(me).role() == Role.PRIMARY;
@@ -284,15 +334,29 @@ public final class Keeper {
                 log.info("primary Lease renewal lost ({}): re-reading next heartbeat", conflict.reason());
             }
         }
+        // Read with the rest, before a renewal above: a status read a few milliseconds early is still current
+        // for every use below (the statuses are each keeper's own, and the renewal does not change them).
         Map<String, KeeperStatus> keepers = new HashMap<>();
-        for (KeeperRecord record : store.listKeepers()) {
+        for (KeeperRecord record : ParallelReads.join(keepersReading)) {
             if (record.status() instanceof Read.Found<KeeperStatus> found) {
                 keepers.put(record.keeper(), found.value());
             }
         }
         view = new ClusterView(spec, state, lease, Map.copyOf(keepers));
+        Lsn floor = keepers.entrySet().stream().filter(e -> !e.getKey().equals(me)).map(e -> e.getValue().finalLsn())
+                .filter(java.util.Objects::nonNull).max(Lsn::compareTo).orElse(null);
+        handoffFloor = floor;
+        if (floor != null && floor.isAfter(publishedReceived) && observation.role() == PostgresRole.STANDBY && node.isRunning()) {
+            // A stopped primary just published where its WAL ends and a switchover waits for a standby to
+            // report it: look at this standby's position now instead of at the next convergence pass.
+            Observation fresh = node.probe().observe();
+            if (fresh.role() == PostgresRole.STANDBY) {
+                observation = fresh;
+                status = buildStatus(fresh, view, null);
+            }
+        }
         KeeperStatus current = status;
-        if (full || !current.condition().equals(publishedCondition)) {
+        if (full || mustPublish(current)) {
             publish(current);
         }
         if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && !plannedPrimary && !writable
@@ -304,6 +368,17 @@ public final class Keeper {
                     : "could not release the primary Lease (it changed meanwhile)");
             renewal.forget();
         }
+    }
+
+    /**
+     * Publish before the next full heartbeat when the condition changed, or when this member has just
+     * received the final position a stopped primary published: a switchover waits for exactly that, and
+     * a position alone is not part of the condition.
+     */
+    private boolean mustPublish(KeeperStatus s) {
+        Lsn floor = handoffFloor;
+        boolean reachedFloor = floor != null && !floor.isAfter(s.receivedLsn()) && floor.isAfter(publishedReceived);
+        return reachedFloor || !s.condition().equals(publishedCondition);
     }
 
     private void reportCorrupt(String text) {
@@ -318,6 +393,7 @@ public final class Keeper {
         if (written instanceof Write.Written<KeeperStatus> w) {
             ownLeaseVersion = w.resourceVersion();
             publishedCondition = s.condition();
+            publishedReceived = s.receivedLsn();
         } else {
             ownLeaseVersion = null;
         }
@@ -378,7 +454,12 @@ public final class Keeper {
             }
             synchronized (wake) {
                 try {
-                    wake.wait(view.spec().renewIntervalMs());
+                    // A heartbeat that ended while this pass ran (with the older view) asked for another one: the
+                    // flag keeps that request, where a bare notify would be lost and cost a whole interval.
+                    if (!convergeRequested) {
+                        wake.wait(view.spec().renewIntervalMs());
+                    }
+                    convergeRequested = false;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -416,12 +497,19 @@ public final class Keeper {
                 lastDecision = decision;
             }
             boolean converged = execute(action, v);
+            if (converged) {
+                firstConverged.countDown();
+            }
             if (!(action instanceof Action.Hold) && !(action instanceof Action.ServePrimary)) {
                 obs = node.isRunning() ? node.probe().observe() : Observation.unreachable("not running");
                 observation = obs;
             }
             status = buildStatus(obs, v, converged ? v.state().generation() : null);
-            if (!status.condition().equals(publishedCondition)) {
+            if (obs.role() == PostgresRole.STANDBY && obs.streaming() && !schemaWarmedUp) {
+                schemaWarmedUp = true;
+                warmUpSchemaCode();
+            }
+            if (mustPublish(status)) {
                 // Promoted, demoted, stopped streaming...: the sentinel and the proxy should hear it now.
                 nudge();
             }
@@ -437,17 +525,19 @@ public final class Keeper {
         boolean bootstrap = state.history().stream().anyMatch(r -> r.epoch() == state.epoch() && isBootstrap(r));
         DataState data = node.area().pgdataEmpty() ? DataState.EMPTY : node.area().isStandbyData() ? DataState.STANDBY : DataState.PRIMARY;
         Endpoint upstream = null;
+        boolean upstreamPrimary = false;
         if (plan != null && plan.upstream() != null) {
             KeeperStatus up = v.keepers().get(plan.upstream());
             // Only an upstream that reports a running PostgreSQL is worth cloning, rewinding or streaming from.
             if (up != null && up.host() != null && up.port() > 0 && up.role() != PostgresRole.NONE) {
                 upstream = new Endpoint(up.host(), up.port());
+                upstreamPrimary = up.role() == PostgresRole.PRIMARY;
             }
         }
         PostgresRole running = node.isRunning() ? (obs.role() == PostgresRole.NONE ? (writable ? PostgresRole.PRIMARY : PostgresRole.STANDBY) : obs.role())
                 : PostgresRole.NONE;
         return new Situation(me, plan, state.primary(), state.epoch(), bootstrap, v.lease(), renewal.isFresh(v.spec().renewDeadlineMs()),
-                data, plan != null && plan.reinit() && !reinitDone(state.generation()), running, upstream, following, identityProblem(v, data));
+                data, plan != null && plan.reinit() && !reinitDone(state.generation()), running, upstream, upstreamPrimary, following, identityProblem(v, data));
     }
 
     /** The data directory belongs to another cluster when its system identifier differs from the primary's. */
@@ -493,6 +583,15 @@ public final class Keeper {
                 return false;
             } else if (action instanceof Action.Stop stop) {
                 boolean wasWritablePrimary = writable && !fenced;
+                if (wasWritablePrimary && holdsLease()) {
+                    // A planned handoff (this keeper still holds a fresh lease, so no one else can be primary):
+                    // flush while clients still write, so the shutdown that pauses them is short. Bounded well
+                    // inside the renew deadline, which runs out now that this keeper no longer renews.
+                    long startedNanos = System.nanoTime();
+                    boolean done = node.checkpointWithin(Duration.ofMillis(v.spec().renewDeadlineMs() / 3));
+                    log.info("{} before the handoff's shutdown ({} ms)", done ? "checkpoint done" : "checkpoint cut short",
+                            (System.nanoTime() - startedNanos) / 1_000_000);
+                }
                 writable = false;
                 following = null;
                 node.stopFast(FAST_STOP_BOUND);
@@ -549,8 +648,13 @@ public final class Keeper {
                 writable = true;
                 fenced = false;
                 primarySetupDone = false;
-                node.promote();
+                node.promote(START_TIMEOUT);
                 following = null;
+                // Observe and publish now rather than after the set-up below (slots, schema): the proxy routes to
+                // a lease holder once its status or its HTTP API says it is out of recovery.
+                observation = node.probe().observe();
+                status = buildStatus(observation, v, null);
+                nudge();
                 log.info("promoted to primary at epoch {}", v.state().epoch());
                 servePrimary(v);
                 return true;
@@ -574,6 +678,21 @@ public final class Keeper {
             }
         }
         return false;
+    }
+
+    /** In the background, at low priority: see {@link InternalSchema#warmUp}. */
+    private void warmUpSchemaCode() {
+        Thread t = new Thread(() -> {
+            try {
+                InternalSchema.warmUp(node.probe().dataSource());
+                log.debug("Flyway warmed up for a promotion");
+            } catch (RuntimeException e) {
+                log.debug("Flyway warm-up failed (a promotion loads it then): {}", e.toString());
+            }
+        }, "keeper-schema-warm-up");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
     }
 
     private void countAction(Action action) {
@@ -677,7 +796,8 @@ public final class Keeper {
                 .pid(node.pid())
                 .upstream(plan == null ? null : plan.upstream())
                 .message(message)
-                .synchronousStandbys(sync);
+                // Not running: the set last applied still describes the data (see carriedOver).
+                .synchronousStandbys(obs.role() == PostgresRole.NONE ? status.synchronousStandbys() : sync);
         if (generationApplied != null) {
             b.generationApplied(generationApplied);
         }
@@ -706,9 +826,7 @@ public final class Keeper {
                 log.debug("closing the watch: {}", e.getMessage());
             }
         }
-        synchronized (wake) {
-            wake.notifyAll();
-        }
+        wakeConvergence();
         join(heartbeatThread);
         boolean locked = false;
         try {

@@ -31,6 +31,8 @@ public final class KeeperMain {
     private static final Logger log = LoggerFactory.getLogger(KeeperMain.class);
     /** Bound on each Kubernetes API request; below any sane renew deadline. Fencing does not depend on it. */
     static final Duration API_REQUEST_TIMEOUT = Duration.ofMillis(1_000);
+    /** Longest the HTTP API waits for the keeper's first convergence; well inside the chart's startup probe (120 s). */
+    static final Duration WEB_SERVER_DEFERRAL = Duration.ofSeconds(10);
 
     private KeeperMain() {
     }
@@ -67,8 +69,10 @@ public final class KeeperMain {
                     "logging.level.org.apache.catalina", "warn",
                     "logging.level.org.springframework", "warn"));
             app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("keeper", keeper));
-            // With a fixed HTTP port the keeper converges while the web server starts (a second or more on a
-            // small machine): a restarted member rejoins sooner. Port 0 must wait to learn the real port.
+            // With a fixed HTTP port the keeper converges first and the web server starts after (a second or
+            // more of CPU on a small machine, which would slow the rejoin: the rewind and the start of
+            // PostgreSQL). Bounded, so that a long clone does not keep the health endpoint away from the
+            // kubelet's probes. Port 0 must start the web server first to learn the real port.
             boolean early = config.httpPort() > 0;
             var context = new java.util.concurrent.atomic.AtomicReference<ConfigurableApplicationContext>();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -79,6 +83,9 @@ public final class KeeperMain {
             }, "keeper-shutdown"));
             if (early) {
                 keeper.start(config.httpPort());
+                if (!keeper.awaitFirstConvergence(WEB_SERVER_DEFERRAL)) {
+                    log.info("not converged after {} s; starting the HTTP API meanwhile", WEB_SERVER_DEFERRAL.toSeconds());
+                }
             }
             context.set(app.run());
             int httpPort = ((WebServerApplicationContext) context.get()).getWebServer().getPort();

@@ -10,6 +10,7 @@ import io.pgpilot.sentinel.planner.Planner;
 import io.pgpilot.sentinel.planner.PlannerInput;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.ParallelReads;
 import io.pgpilot.store.PodView;
 import io.pgpilot.store.PrimaryLease;
 import io.pgpilot.store.Read;
@@ -42,6 +43,8 @@ public final class DecisionLoop implements AutoCloseable {
     private final String identity;
     private final Observations observations;
     private final SpecInForce spec = new SpecInForce();
+    /** Watch events closer than this are one tick: long enough for a burst, short next to a handoff. */
+    private static final long COALESCE_MS = 15;
     private final Semaphore nudges = new Semaphore(0);
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile String lastHeadline;
@@ -98,8 +101,8 @@ public final class DecisionLoop implements AutoCloseable {
             try {
                 if (nudges.tryAcquire(interval, TimeUnit.MILLISECONDS)) {
                     nudges.drainPermits();
-                    // Coalesce the burst of watch events one change causes.
-                    Thread.sleep(Math.min(50, interval / 4));
+                    // Coalesce the burst of watch events one change causes (a lease and a C-state written together).
+                    Thread.sleep(Math.min(COALESCE_MS, interval / 4));
                     nudges.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -111,6 +114,12 @@ public final class DecisionLoop implements AutoCloseable {
 
     /** One pass; returns the decision when this sentinel leads and had a spec, else empty. */
     public synchronized Optional<Decision> tick() {
+        // Everything a decision reads, at once: a handoff waits on these passes.
+        var stateReading = ParallelReads.start(store::readState);
+        var leaseReading = ParallelReads.start(store::readPrimaryLease);
+        var keepersReading = ParallelReads.start(store::listKeepers);
+        var podsReading = ParallelReads.start(store::listKeeperPods);
+        var requestReading = ParallelReads.start(store::readRequest);
         readSpec();
         Optional<ClusterSpec> current = spec.valid();
         if (current.isEmpty()) {
@@ -122,7 +131,7 @@ public final class DecisionLoop implements AutoCloseable {
             return Optional.empty();
         }
         reportedWaitingForSpec = false;
-        Read<ClusterState> stateRead = store.readState();
+        Read<ClusterState> stateRead = ParallelReads.join(stateReading);
         if (stateRead instanceof Read.Corrupt<ClusterState> corrupt) {
             String problem = corrupt.describe();
             if (!problem.equals(lastStateProblem)) {
@@ -136,10 +145,10 @@ public final class DecisionLoop implements AutoCloseable {
         }
         lastStateProblem = null;
         ClusterState state = stateRead instanceof Read.Found<ClusterState> found ? found.value() : ClusterState.INITIAL;
-        Read<PrimaryLease> lease = store.readPrimaryLease();
-        List<KeeperRecord> keepers = store.listKeepers();
-        List<PodView> pods = store.listKeeperPods();
-        Read<OperatorRequest> requestRead = store.readRequest();
+        Read<PrimaryLease> lease = ParallelReads.join(leaseReading);
+        List<KeeperRecord> keepers = ParallelReads.join(keepersReading);
+        List<PodView> pods = ParallelReads.join(podsReading);
+        Read<OperatorRequest> requestRead = ParallelReads.join(requestReading);
         OperatorRequest request = requestRead instanceof Read.Found<OperatorRequest> f ? f.value() : null;
         String now = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
         PlannerInput input = observations.observe(current.get(), state, lease, keepers, pods, request, now);
@@ -148,8 +157,12 @@ public final class DecisionLoop implements AutoCloseable {
         }
         Decision decision = Planner.plan(input);
         lastDecision = decision;
-        report(decision);
+        String news = report(decision);
         apply(decision, stateRead, lease, requestRead);
+        if (news != null) {
+            // After the writes: a handoff should not wait for the Event that records it.
+            store.recordEvent(COMPONENT, decision.headline().reason().eventReason(), news, decision.headline().reason().warning());
+        }
         return Optional.of(decision);
     }
 
@@ -178,13 +191,16 @@ public final class DecisionLoop implements AutoCloseable {
         }
     }
 
-    /** One log line and one Event per decision that writes something, or when what the sentinel sees changes. */
-    private void report(Decision decision) {
+    /**
+     * One log line per decision that writes something, or when what the sentinel sees changes; returns that
+     * line for the Event recorded after the writes, or null when there is no news.
+     */
+    private String report(Decision decision) {
         String headline = decision.headline().reason() + (decision.writesAnything() ? "+write" : "");
         boolean news = decision.writesAnything() || !headline.equals(lastHeadline);
         lastHeadline = headline;
         if (!news) {
-            return;
+            return null;
         }
         String line = (decision.writesAnything() ? "decided: " : "observed: ") + describeWrites(decision) + decision.describe();
         if (decision.headline().reason().warning()) {
@@ -192,7 +208,7 @@ public final class DecisionLoop implements AutoCloseable {
         } else {
             LOG.info("sentinel {}: {}", identity, line);
         }
-        store.recordEvent(COMPONENT, decision.headline().reason().eventReason(), line, decision.headline().reason().warning());
+        return line;
     }
 
     private static String describeWrites(Decision decision) {

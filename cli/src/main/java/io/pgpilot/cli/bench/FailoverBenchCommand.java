@@ -40,6 +40,9 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     @Option(names = "--synchronous", description = "run the cluster in synchronous mode")
     boolean synchronous;
 
+    @Option(names = "--keep", description = "keep the cluster's logs and data after a successful run, to read the timelines")
+    boolean keep;
+
     private Path dir;
     private boolean succeeded;
     private LocalConfig config;
@@ -93,10 +96,10 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             if (writer != null) {
                 writer.close();
             }
-            if (succeeded) {
+            if (succeeded && !keep) {
                 Main.run("local", "down", "--dir", dir.toString(), "--clean");
             } else {
-                // A failed run keeps its logs and data for a look.
+                // A failed run keeps its logs and data for a look, as does --keep.
                 Main.run("local", "down", "--dir", dir.toString());
                 System.err.println("logs and data kept in " + dir);
             }

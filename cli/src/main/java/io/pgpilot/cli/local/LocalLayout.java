@@ -52,6 +52,11 @@ public record LocalLayout(Path dir) {
         return dir.resolve("supervisor.pid");
     }
 
+    /** The API server's ConfigMaps and Leases, kept so that `down` then `up` resumes the cluster on its data. */
+    public Path apiState() {
+        return dir.resolve("api-state.json");
+    }
+
     public Path apiAudit() {
         return logs().resolve("api-audit.log");
     }

@@ -78,7 +78,7 @@ public final class LocalSupervisor {
         Files.deleteIfExists(layout.kubeconfig());
         apiServer = JavaProcess.start("api-server", LocalApiServer.class.getName(),
                 List.of("--port", "0", "--kubeconfig", layout.kubeconfig().toString(), "--namespace", config.namespace(),
-                        "--audit-log", layout.apiAudit().toString()),
+                        "--audit-log", layout.apiAudit().toString(), "--state-file", layout.apiState().toString()),
                 layout.log("api-server"), Map.of());
         apiServer.awaitReady(() -> Files.exists(layout.kubeconfig()), Duration.ofSeconds(60), "writing its kubeconfig");
         log("API server up; kubeconfig " + layout.kubeconfig());

@@ -250,4 +250,20 @@ class LocalClusterFailoverTest {
                 .containsExactlyElementsOf(config.keepers().stream().map(LocalConfig.Member::name).toList());
         assertThat(Map.of("primary", report.primary() == null ? "" : report.primary())).doesNotContainValue("");
     }
+
+    @Test
+    @Order(7)
+    void downThenUpResumesTheClusterOnItsDataAndLosesNothing() throws Exception {
+        int acknowledgedBefore = writer.acknowledgedCount();
+        long epochBefore = status().epoch();
+        assertThat(Main.run("local", "down", "--dir", dir.toString())).as("local down").isZero();
+        // The API server comes back on its state file: the same cluster, not an empty one that would refuse the data.
+        assertThat(Main.run("local", "up", "--dir", dir.toString(), "--rw-port", Integer.toString(config.rwPort()),
+                "--ro-port", Integer.toString(config.roPort()), "--timeout", "240")).as("local up again").isZero();
+        store.client().close();
+        store = config.store(dir.resolve("kubeconfig"), Duration.ofSeconds(3));
+        assertThat(status().epoch()).as("the cluster's history went on, it did not start over").isGreaterThanOrEqualTo(epochBefore);
+        await().atMost(Duration.ofSeconds(60)).until(() -> writer.acknowledgedCount() > acknowledgedBefore + 20);
+        assertNothingLost();
+    }
 }

@@ -63,6 +63,13 @@ public final class Convergence {
             return new Action.Clone(s.upstream(), true, "reinit decided: discard the data directory and clone from " + upstreamName);
         }
         if (s.upstream() == null) {
+            if (s.running() == PostgresRole.NONE && s.data() == DataState.STANDBY) {
+                // Running in recovery is harmless (read-only) and makes this member a candidate: after a restart of
+                // the whole cluster, or a primary that does not come back, a standby left down could never be
+                // promoted and the cluster would wait forever.
+                return new Action.StartStandby(null, "standby data, upstream " + upstreamName
+                        + " does not report a running PostgreSQL: start in recovery, ready to follow it or to be promoted");
+            }
             return new Action.Hold(s.running() == PostgresRole.STANDBY
                     ? "standby, upstream " + upstreamName + " does not report a running PostgreSQL: keep replaying"
                     : "standby, waiting for upstream " + upstreamName + " to report a running PostgreSQL");
@@ -76,7 +83,12 @@ public final class Convergence {
             case NONE -> switch (s.data()) {
                 case EMPTY -> new Action.Clone(s.upstream(), false, "empty data directory: clone from " + upstreamName);
                 case STANDBY -> new Action.StartStandby(s.upstream(), "standby data: stream from " + upstreamName);
-                case PRIMARY -> new Action.Rewind(s.upstream(), "former primary: rewind onto " + upstreamName + "'s timeline before following it");
+                // The target must be a primary: its new timeline is what the rewind is onto. Rewinding from a
+                // switchover target that is still a standby would also force a restartpoint on it (the CHECKPOINT
+                // before pg_rewind) right when it is about to be promoted.
+                case PRIMARY -> s.upstreamPrimary()
+                        ? new Action.Rewind(s.upstream(), "former primary: rewind onto " + upstreamName + "'s timeline before following it")
+                        : new Action.Hold("former primary: waiting for " + upstreamName + " to be promoted before rewinding onto its timeline");
             };
         };
     }

@@ -20,6 +20,8 @@ import io.pgpilot.store.PrimaryLease;
  * @param reinitPending   the plan says reinit and this keeper has not carried it out for this generation
  * @param running         what PostgreSQL is right now (NONE = not running)
  * @param upstream        where the planned upstream's PostgreSQL listens; null when unknown or it reports no running PostgreSQL
+ * @param upstreamPrimary the planned upstream reports a running PostgreSQL out of recovery (during a switchover
+ *                        the planned upstream is still a standby for a moment)
  * @param following       the upstream this running standby is configured to stream from
  * @param identityProblem non-null when the data directory belongs to another cluster
  */
@@ -35,6 +37,7 @@ public record Situation(
         boolean reinitPending,
         PostgresRole running,
         Endpoint upstream,
+        boolean upstreamPrimary,
         Endpoint following,
         String identityProblem) {
 

@@ -27,6 +27,9 @@ public final class PostgresNode {
     private static final Logger log = LoggerFactory.getLogger(PostgresNode.class);
     private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(30);
     private static final Pattern SYSID = Pattern.compile("Database system identifier:\\s+(\\d+)");
+    /** How often start() and promote() look again: each saved millisecond is a shorter handoff or rejoin. */
+    private static final long START_POLL_MS = 20;
+    private static final long PROMOTE_POLL_MS = 5;
     private static final Pattern CHECKPOINT = Pattern.compile("Latest checkpoint location:\\s+([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
     private static final Pattern STATE = Pattern.compile("Database cluster state:\\s+(.+)");
 
@@ -175,7 +178,7 @@ public final class PostgresNode {
             if (probe.observe().error() == null) {
                 return;
             }
-            pause(100);
+            pause(START_POLL_MS);
         }
         throw new IOException("postgres did not accept connections within " + timeout.toSeconds() + " s; last lines of " + area.postgresLog() + ":\n" + logTail(10));
     }
@@ -194,10 +197,49 @@ public final class PostgresNode {
         return stopped;
     }
 
-    /** Ends recovery and waits until PostgreSQL accepts writes. */
-    public void promote() throws SQLException {
+    /**
+     * Ends recovery and waits until PostgreSQL accepts writes. pg_promote's own wait checks only every 100 ms;
+     * promotion itself takes a few milliseconds, so this asks without waiting and polls more often.
+     *
+     * @throws SQLException when PostgreSQL refuses, or is still in recovery after {@code timeout}
+     */
+    public void promote(Duration timeout) throws SQLException {
         try (Connection c = probe.connection(); Statement st = c.createStatement()) {
-            st.execute("select pg_promote(true, 60)");
+            st.execute("select pg_promote(false)");
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                try (var rs = st.executeQuery("select pg_is_in_recovery()")) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new SQLException("still in recovery " + timeout.toSeconds() + " s after pg_promote; see " + area.postgresLog());
+                }
+                pause(PROMOTE_POLL_MS);
+            }
+        }
+    }
+
+    /**
+     * A CHECKPOINT while the primary still serves, so that the shutdown checkpoint that follows has little
+     * left to write: the clients' pause in a switchover is the shutdown, not the flushing of every dirty
+     * buffer. Bounded, because a demoted primary's lease runs out; past the bound the shutdown does the rest.
+     *
+     * @return false when it did not finish within {@code bound} or failed (the caller stops anyway)
+     */
+    public boolean checkpointWithin(Duration bound) {
+        try (Connection c = probe.connection(); Statement st = c.createStatement()) {
+            st.execute("set statement_timeout = " + Math.max(1, bound.toMillis()));
+            try {
+                st.execute("CHECKPOINT");
+                return true;
+            } finally {
+                st.execute("reset statement_timeout");   // the connection goes back to the pool
+            }
+        } catch (SQLException e) {
+            return false;
         }
     }
 

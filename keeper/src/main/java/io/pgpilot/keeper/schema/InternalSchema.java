@@ -19,15 +19,26 @@ public final class InternalSchema {
 
     /** Brings the schema to the latest version; a no-op when it already is. Returns how many migrations ran. */
     public static int migrate(DataSource primary) {
+        return flyway(primary).migrate().migrationsExecuted;
+    }
+
+    /**
+     * Reads the migration state on a standby (read-only, changes nothing) so that Flyway's classes are loaded
+     * and its code has run before a promotion: cold, the first migrate costs about half a second of CPU right
+     * when the new primary should be answering its first clients.
+     */
+    public static void warmUp(DataSource standby) {
+        flyway(standby).info();
+    }
+
+    private static Flyway flyway(DataSource dataSource) {
         return Flyway.configure()
-                .dataSource(primary)
+                .dataSource(dataSource)
                 .schemas(SCHEMA)
                 .defaultSchema(SCHEMA)
                 .createSchemas(true)
                 .locations("classpath:db/pgpilot")
-                .load()
-                .migrate()
-                .migrationsExecuted;
+                .load();
     }
 
     /** The primary's heartbeat: standbys measure their lag in seconds by the age of the replayed row. */

@@ -22,30 +22,31 @@ class ConvergenceTest {
 
     /** A builder over the fields each row changes; the base is "k1, planned primary, lease held at epoch 1, fresh". */
     private record S(MemberPlan plan, String plannedPrimary, long epoch, boolean bootstrap, PrimaryLease lease, boolean fresh, DataState data,
-                     boolean reinit, PostgresRole running, Endpoint upstream, Endpoint following, String identity) {
+                     boolean reinit, PostgresRole running, Endpoint upstream, boolean upstreamPrimary, Endpoint following, String identity) {
         static S primaryBase() {
-            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, null, null);
+            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, false, null, null);
         }
 
         static S standbyBase() {
-            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, null, null);
+            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, true, null, null);
         }
 
-        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, following, identity); }
-        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, following, identity); }
-        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, following, identity); }
-        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, following, identity); }
-        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, following, identity); }
-        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, following, identity); }
-        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, following, identity); }
-        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, following, identity); }
-        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, f, identity); }
-        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, following, "other cluster"); }
-        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, following, identity); }
-        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, following, identity); }
+        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, upstreamPrimary, following, identity); }
+        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, upstreamPrimary, following, identity); }
+        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, upstreamPrimary, following, identity); }
+        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
+        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
+        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
+        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, upstreamPrimary, following, identity); }
+        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, upstreamPrimary, following, identity); }
+        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, f, identity); }
+        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, "other cluster"); }
+        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
+        S upstreamStandby() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, false, following, identity); }
+        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
 
         Situation situation() {
-            return new Situation("me", plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, following, identity);
+            return new Situation("me", plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity);
         }
     }
 
@@ -72,8 +73,12 @@ class ConvergenceTest {
                 // planned standby
                 Arguments.of("empty -> clone from the upstream", s, Action.Clone.class),
                 Arguments.of("empty, upstream not running -> wait", s.upstream(null), Action.Hold.class),
+                Arguments.of("standby data, upstream not running -> start in recovery, a candidate", s.data(DataState.STANDBY).upstream(null), Action.StartStandby.class),
+                Arguments.of("former primary data, upstream not running -> wait (a rewind needs it)", s.data(DataState.PRIMARY).upstream(null), Action.Hold.class),
                 Arguments.of("standby data -> start streaming", s.data(DataState.STANDBY), Action.StartStandby.class),
                 Arguments.of("former primary data -> rewind, never a re-clone", s.data(DataState.PRIMARY), Action.Rewind.class),
+                Arguments.of("former primary data, upstream not yet promoted (switchover) -> wait for its timeline", s.data(DataState.PRIMARY).upstreamStandby(), Action.Hold.class),
+                Arguments.of("standby data, upstream not yet promoted -> stream from it meanwhile", s.data(DataState.STANDBY).upstreamStandby(), Action.StartStandby.class),
                 Arguments.of("running primary while planned standby -> stop first", s.data(DataState.PRIMARY).running(PRIMARY), Action.Stop.class),
                 Arguments.of("streaming from the planned upstream -> nothing", s.data(DataState.STANDBY).running(STANDBY).following(K1), Action.Hold.class),
                 Arguments.of("upstream moved -> re-point by reload", s.data(DataState.STANDBY).running(STANDBY).following(K2), Action.Repoint.class),

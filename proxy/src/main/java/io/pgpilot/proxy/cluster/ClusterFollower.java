@@ -10,6 +10,7 @@ import io.pgpilot.proxy.routing.Router;
 import io.pgpilot.proxy.routing.RoutingTable;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.ParallelReads;
 import io.pgpilot.store.PrimaryLease;
 import io.pgpilot.store.Read;
 import io.pgpilot.time.LeaseObserver;
@@ -127,13 +128,15 @@ public final class ClusterFollower implements AutoCloseable {
         try {
             Observed last = observed;
             ClusterSpec spec = last == null ? ClusterSpec.DEFAULT : last.spec;
+            var leaseReading = ParallelReads.start(store::readPrimaryLease);
+            var keepersReading = ParallelReads.start(store::listKeepers);
             Read<ClusterSpec> specRead = store.readSpec();
             if (specRead instanceof Read.Found<ClusterSpec> found) {
                 spec = found.value();
             } else if (specRead instanceof Read.Corrupt<ClusterSpec> corrupt) {
                 storeProblem(corrupt.describe() + "; keeping the last valid spec");
             }
-            Read<PrimaryLease> leaseRead = store.readPrimaryLease();
+            Read<PrimaryLease> leaseRead = ParallelReads.join(leaseReading);
             PrimaryLease lease = null;
             String leaseName = store.names().primaryLease();
             if (leaseRead instanceof Read.Found<PrimaryLease> found) {
@@ -143,7 +146,7 @@ public final class ClusterFollower implements AutoCloseable {
                 observer.forget(leaseName);
             }
             Map<String, KeeperStatus> keepers = new HashMap<>();
-            for (KeeperRecord record : store.listKeepers()) {
+            for (KeeperRecord record : ParallelReads.join(keepersReading)) {
                 if (record.status() instanceof Read.Found<KeeperStatus> found) {
                     keepers.put(record.keeper(), found.value());
                     observer.observe(record.leaseName(), record.resourceVersion());
