@@ -9,6 +9,7 @@ import io.pgpilot.process.JavaProcess;
 import io.pgpilot.process.Signal;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KubeClients;
+import io.pgpilot.store.PrimaryLease;
 import io.pgpilot.store.Read;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,6 +48,7 @@ public final class LocalSupervisor {
     private JavaProcess apiServer;
     private KubernetesClient client;
     private KeeperPods pods;
+    private ClassDataSharing sharing;
     private volatile boolean stopping;
 
     LocalSupervisor(LocalLayout layout, LocalConfig config, Path dataRoot) {
@@ -69,6 +71,17 @@ public final class LocalSupervisor {
         supervisor.run();
     }
 
+    /** The keeper holding the primary Lease, or null when unknown (the API server is already gone, say). */
+    private String primaryHolder() {
+        try {
+            ClusterStore store = new ClusterStore(client, config.namespace(), new ObjectNames(config.cluster()));
+            return store.readPrimaryLease() instanceof Read.Found<PrimaryLease> found ? found.value().holder() : null;
+        } catch (RuntimeException e) {
+            log("cannot read the primary Lease (" + e.getMessage() + "); stopping every keeper at once");
+            return null;
+        }
+    }
+
     private static void log(String line) {
         System.out.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " supervisor: " + line);
         System.out.flush();
@@ -76,8 +89,21 @@ public final class LocalSupervisor {
 
     void run() throws Exception {
         Files.deleteIfExists(layout.kubeconfig());
-        apiServer = JavaProcess.start("api-server", LocalApiServer.class.getName(),
-                List.of("--port", "0", "--kubeconfig", layout.kubeconfig().toString(), "--namespace", config.namespace(),
+        sharing = new ClassDataSharing(layout.dir().resolve("cds"));
+        Thread archives = new Thread(() -> {
+            try {
+                // A fixed delay, not a condition: by then the first JVM of each kind has loaded what it runs
+                // with (bootstrap, replication, serving), and the cluster's own start is over.
+                Thread.sleep(Duration.ofSeconds(45).toMillis());
+                sharing.buildMissing(List.of(LocalApiServer.class.getName(), KEEPER_MAIN, SENTINEL_MAIN, PROXY_MAIN), LocalSupervisor::log);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "class-data-sharing");
+        archives.setDaemon(true);
+        archives.start();
+        apiServer = JavaProcess.start("api-server", sharing.classpath(), LocalApiServer.class.getName(),
+                sharing.jvmArgs(LocalApiServer.class.getName()), List.of("--port", "0", "--kubeconfig", layout.kubeconfig().toString(), "--namespace", config.namespace(),
                         "--audit-log", layout.apiAudit().toString(), "--state-file", layout.apiState().toString()),
                 layout.log("api-server"), Map.of());
         apiServer.awaitReady(() -> Files.exists(layout.kubeconfig()), Duration.ofSeconds(60), "writing its kubeconfig");
@@ -157,7 +183,7 @@ public final class LocalSupervisor {
                 "--pg-port", Integer.toString(keeper.pgPort()), "--http-port", Integer.toString(keeper.httpPort()),
                 "--superuser-password-file", layout.superuserPassword().toString(),
                 "--replication-password-file", layout.replicationPassword().toString()));
-        JavaProcess process = JavaProcess.start(name, KEEPER_MAIN, args, layout.log(name), Map.of());
+        JavaProcess process = JavaProcess.start(name, sharing.classpath(), KEEPER_MAIN, sharing.jvmArgs(KEEPER_MAIN), args, layout.log(name), Map.of());
         keepers.put(name, process);
         exitReported.remove(name);
         terminating.remove(name);
@@ -177,7 +203,7 @@ public final class LocalSupervisor {
             main = SENTINEL_MAIN;
             args.addAll(List.of("--name", name));
         }
-        services.put(name, JavaProcess.start(name, main, args, layout.log(name), Map.of()));
+        services.put(name, JavaProcess.start(name, sharing.classpath(), main, sharing.jvmArgs(main), args, layout.log(name), Map.of()));
         log(name + " started");
     }
 
@@ -197,6 +223,13 @@ public final class LocalSupervisor {
             log("stopping the local cluster");
             services.values().stream().filter(p -> !p.name().endsWith("-proxy")).forEach(p -> p.stop(Duration.ofSeconds(10)));
             services.values().stream().filter(p -> p.name().endsWith("-proxy")).forEach(p -> p.stop(Duration.ofSeconds(10)));
+            // The primary first, alone: its clean shutdown streams the last WAL (the shutdown checkpoint) to the
+            // standbys, which must still be running to receive it. A standby stopped earlier misses it, may then
+            // be promoted at the next `up`, and the standbys that did receive it could not follow its timeline.
+            JavaProcess primary = keepers.get(primaryHolder());
+            if (primary != null) {
+                primary.stop(Duration.ofSeconds(30));
+            }
             keepers.values().forEach(p -> p.signal(Signal.TERM));
             keepers.values().forEach(p -> p.stop(Duration.ofSeconds(30)));
             if (client != null) {
