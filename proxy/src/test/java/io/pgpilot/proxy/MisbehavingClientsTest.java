@@ -5,10 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import io.pgpilot.proxy.net.ListenerOptions;
-import io.pgpilot.proxy.routing.Backend;
 import io.pgpilot.proxy.support.PgClient;
 import io.pgpilot.proxy.support.PostgresServer;
+import io.pgpilot.proxy.support.StaticProxyConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.OutputStream;
@@ -43,8 +42,7 @@ class MisbehavingClientsTest {
     static void start() throws Exception {
         base = PostgresServer.baseDir("misbehaving");
         pg = PostgresServer.start(base, "pg");
-        proxy = Proxy.startStatic(new ProxyConfig(new ListenerOptions("127.0.0.1", 0, 0, 1000, 1000, 2000, 2, "auto"), "127.0.0.1", 0, false,
-                null, new Backend("static", "127.0.0.1", pg.port())));
+        proxy = Proxy.startStatic(StaticProxyConfig.of(pg.port(), 0, 2, "auto"));
     }
 
     @AfterAll

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgpilot.config.Settings;
-import io.pgpilot.proxy.net.ListenerOptions;
-import io.pgpilot.proxy.routing.Backend;
 import io.pgpilot.proxy.support.PgClient;
 import io.pgpilot.proxy.support.PostgresServer;
+import io.pgpilot.proxy.support.StaticProxyConfig;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -41,8 +40,7 @@ class ProxyStartupTest {
     }
 
     private static ProxyConfig staticConfig(int rwPort, String transport) {
-        return new ProxyConfig(new ListenerOptions("127.0.0.1", rwPort, 0, 1000, 1000, 2000, 1, transport), "127.0.0.1", 0, false, null,
-                new Backend("static", "127.0.0.1", pg.port()));
+        return StaticProxyConfig.of(pg.port(), rwPort, 1, transport);
     }
 
     @Test

@@ -47,6 +47,7 @@ public final class LocalSupervisor {
     private final Map<String, JavaProcess> services = new HashMap<>();
     private JavaProcess apiServer;
     private KubernetesClient client;
+    private ClusterStore store;
     private KeeperPods pods;
     private ClassDataSharing sharing;
     private volatile boolean stopping;
@@ -73,8 +74,10 @@ public final class LocalSupervisor {
 
     /** The keeper holding the primary Lease, or null when unknown (the API server is already gone, say). */
     private String primaryHolder() {
+        if (store == null) {
+            return null;   // stopped before the API server came up
+        }
         try {
-            ClusterStore store = new ClusterStore(client, config.namespace(), new ObjectNames(config.cluster()));
             return store.readPrimaryLease() instanceof Read.Found<PrimaryLease> found ? found.value().holder() : null;
         } catch (RuntimeException e) {
             log("cannot read the primary Lease (" + e.getMessage() + "); stopping every keeper at once");
@@ -110,7 +113,7 @@ public final class LocalSupervisor {
         log("API server up; kubeconfig " + layout.kubeconfig());
         client = KubeClients.create(layout.kubeconfig(), Duration.ofSeconds(3));
         ObjectNames names = new ObjectNames(config.cluster());
-        ClusterStore store = new ClusterStore(client, config.namespace(), names);
+        store = new ClusterStore(client, config.namespace(), names);
         pods = new KeeperPods(client, config.namespace(), names);
         if (store.readSpec() instanceof Read.Missing<ClusterSpec>) {
             store.createSpec(ClusterSpec.fromJson("{\"replicas\": " + config.keepers().size() + "}"));
