@@ -18,11 +18,14 @@ import io.pgpilot.process.Signal;
 import io.pgpilot.keeper.converge.Action;
 import io.pgpilot.keeper.converge.Convergence;
 import io.pgpilot.keeper.converge.DataState;
+import io.pgpilot.keeper.converge.Divergence;
 import io.pgpilot.keeper.converge.Situation;
 import io.pgpilot.keeper.postgres.Endpoint;
 import io.pgpilot.keeper.postgres.Observation;
 import io.pgpilot.keeper.postgres.PostgresConfigFiles;
 import io.pgpilot.keeper.postgres.PostgresNode;
+import io.pgpilot.keeper.postgres.TimelineHistory;
+import io.pgpilot.keeper.postgres.WalPosition;
 import io.pgpilot.keeper.schema.InternalSchema;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
@@ -37,6 +40,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -61,6 +65,13 @@ public final class Keeper {
     private static final Duration FAST_STOP_BOUND = Duration.ofSeconds(3);
     /** Least time between two heartbeats, so a burst of changes costs a few reads, not a storm. */
     private static final long NUDGE_SPACING_MS = 15;
+    /**
+     * How often a standby just started is looked at until it streams: the rejoin is over, for the sentinel and
+     * the proxy, only once this keeper reports it, and a full heartbeat interval would add up to a second.
+     */
+    private static final long STREAM_POLL_MS = 20;
+    /** For how long after a start that quick look goes on; an upstream that is away gets the normal pace. */
+    private static final Duration STREAM_POLL_WINDOW = Duration.ofSeconds(15);
     /** How long a fencing fast shutdown may take before it escalates to immediate. */
     private static final Duration FENCE_ESCALATION = Duration.ofMillis(500);
 
@@ -94,6 +105,12 @@ public final class Keeper {
     private volatile boolean primarySetupDone;
     private boolean schemaWarmedUp;
     private volatile Endpoint following;
+    /** Where this member's WAL ends while PostgreSQL is stopped: null = not read since it last ran. */
+    private Optional<WalPosition> localWalEnd;
+    private TimelineHistory upstreamHistory;
+    private String upstreamHistoryKey;
+    private String lastDivergenceReport;
+    private volatile long followingSinceNanos;
     private volatile String appliedSyncNames = "";
     private volatile String lastDecision = "";
     private volatile String message;
@@ -399,6 +416,13 @@ public final class Keeper {
         }
     }
 
+    /** A standby started a moment ago to follow an upstream and not streaming from it yet. */
+    private boolean awaitingStream() {
+        Observation obs = observation;
+        return following != null && obs.role() == PostgresRole.STANDBY && !obs.streaming()
+                && System.nanoTime() - followingSinceNanos < STREAM_POLL_WINDOW.toNanos();
+    }
+
     // ---- fencing -------------------------------------------------------------------------------------
 
     private void watchdogLoop() {
@@ -457,7 +481,7 @@ public final class Keeper {
                     // A heartbeat that ended while this pass ran (with the older view) asked for another one: the
                     // flag keeps that request, where a bare notify would be lost and cost a whole interval.
                     if (!convergeRequested) {
-                        wake.wait(view.spec().renewIntervalMs());
+                        wake.wait(awaitingStream() ? STREAM_POLL_MS : view.spec().renewIntervalMs());
                     }
                     convergeRequested = false;
                 } catch (InterruptedException e) {
@@ -536,8 +560,60 @@ public final class Keeper {
         }
         PostgresRole running = node.isRunning() ? (obs.role() == PostgresRole.NONE ? (writable ? PostgresRole.PRIMARY : PostgresRole.STANDBY) : obs.role())
                 : PostgresRole.NONE;
+        Divergence divergence = upstreamPrimary && data != DataState.EMPTY ? divergenceFrom(upstream, v.keepers().get(plan.upstream()), obs)
+                : Divergence.UNKNOWN;
         return new Situation(me, plan, state.primary(), state.epoch(), bootstrap, v.lease(), renewal.isFresh(v.spec().renewDeadlineMs()),
-                data, plan != null && plan.reinit() && !reinitDone(state.generation()), running, upstream, upstreamPrimary, following, identityProblem(v, data));
+                data, plan != null && plan.reinit() && !reinitDone(state.generation()), running, upstream, upstreamPrimary, following,
+                identityProblem(v, data), divergence);
+    }
+
+    /**
+     * Whether this member's WAL goes past the point where its (primary) upstream's timeline forked off. Asked
+     * of a stopped member about to start or rewind (its WAL's end, read once per stop), and of a running
+     * standby that does not stream from an upstream on a newer timeline (its replay position: PostgreSQL
+     * then waits forever for a timeline it cannot follow). The upstream's history is read once per timeline.
+     */
+    private Divergence divergenceFrom(Endpoint upstream, KeeperStatus up, Observation obs) {
+        WalPosition position;
+        if (node.isRunning()) {
+            // The probe's timeline can be older than the replayed WAL's (after a restart, before the receiver
+            // runs); the timeline this keeper last reported never is, since it never goes down.
+            int timeline = Math.max(obs.timeline(), status.timeline());
+            if (obs.role() != PostgresRole.STANDBY || obs.streaming() || up == null || up.timeline() <= timeline) {
+                return Divergence.UNKNOWN;
+            }
+            position = new WalPosition(timeline, obs.replayLsn());
+        } else {
+            if (localWalEnd == null) {
+                localWalEnd = Optional.ofNullable(node.localWalEnd());
+                log.info("local WAL ends at {}", localWalEnd.map(p -> p.end() + " on timeline " + p.timeline())
+                        .orElse("an unknown position (pg_waldump could not tell)"));
+            }
+            if (localWalEnd.isEmpty()) {
+                return Divergence.UNKNOWN;
+            }
+            position = localWalEnd.get();
+        }
+        String key = upstream + "@" + (up == null ? 0 : up.timeline());
+        if (!key.equals(upstreamHistoryKey)) {
+            try {
+                upstreamHistory = node.historyOf(upstream);
+                upstreamHistoryKey = key;
+            } catch (IOException e) {
+                if (!String.valueOf(e.getMessage()).equals(lastDivergenceReport)) {
+                    log.warn("{}; cannot tell whether the WAL here passed its fork point", e.getMessage());
+                    lastDivergenceReport = e.getMessage();
+                }
+                return Divergence.UNKNOWN;
+            }
+        }
+        Divergence divergence = upstreamHistory.divergenceOf(position);
+        if (divergence == Divergence.DIVERGED && !key.equals(lastDivergenceReport)) {
+            log.warn("WAL here ends at {} on timeline {}, past where {}'s timeline {} forked off from it ({}): it must be rewound",
+                    position.end(), position.timeline(), upstream, upstreamHistory.timeline(), upstreamHistory.switchpoints().get(position.timeline()));
+            lastDivergenceReport = key;
+        }
+        return divergence;
     }
 
     /** The data directory belongs to another cluster when its system identifier differs from the primary's. */
@@ -573,6 +649,9 @@ public final class Keeper {
     /** Carries out one action; returns true when the keeper is converged to the current plan. */
     private boolean execute(Action action, ClusterView v) {
         countAction(action);
+        if (!(action instanceof Action.Hold) && !(action instanceof Action.Refuse)) {
+            localWalEnd = null;   // the data or the running state changes: read it again next time
+        }
         try {
             if (action instanceof Action.Hold hold) {
                 message = null;
@@ -598,7 +677,7 @@ public final class Keeper {
                 primarySetupDone = false;
                 if (wasWritablePrimary) {
                     // A demotion (switchover): say where the WAL ends, so the handoff can wait for exactly that.
-                    Lsn finalLsn = node.latestCheckpoint();
+                    Lsn finalLsn = finalPosition();
                     status = status.toBuilder().finalLsn(finalLsn).build();
                     log.info("primary stopped cleanly for a handoff; final LSN {}", finalLsn);
                 }
@@ -640,6 +719,7 @@ public final class Keeper {
                 node.markStandby();
                 node.start(START_TIMEOUT);
                 following = start.upstream();
+                followingSinceNanos = System.nanoTime();
                 fenced = false;
                 return start.upstream() != null;
             } else if (action instanceof Action.Promote promote) {
@@ -662,6 +742,7 @@ public final class Keeper {
                 writeConfig(repoint.upstream(), v);
                 node.reload();
                 following = repoint.upstream();
+                followingSinceNanos = System.nanoTime();
                 log.info("re-pointed to {} by reload, without a restart or a re-clone", repoint.upstream());
                 return true;
             } else if (action instanceof Action.ServePrimary serve) {
@@ -678,6 +759,17 @@ public final class Keeper {
             }
         }
         return false;
+    }
+
+    /**
+     * After a clean stop, where this member's WAL ends: the end of the shutdown checkpoint record, which the
+     * standbys must have received for the handoff to lose nothing and for this member to follow the next
+     * primary without a rewind. The checkpoint's start when the end cannot be read (a standby at exactly
+     * that position then lacks the record itself, which costs a rewind, not data).
+     */
+    private Lsn finalPosition() {
+        WalPosition end = node.localWalEnd();
+        return end != null ? end.end() : node.latestCheckpoint();
     }
 
     /** In the background, at low priority: see {@link InternalSchema#warmUp}. */
@@ -841,7 +933,7 @@ public final class Keeper {
         postgresStopped.countDown();
         Lsn finalLsn = Lsn.ZERO;
         if (wasPrimary) {
-            finalLsn = node.latestCheckpoint();
+            finalLsn = finalPosition();
             log.info("primary stopped cleanly; final LSN {}", finalLsn);
         }
         status = status.toBuilder().role(PostgresRole.NONE).state(MemberState.STOPPED).healthy(false).pid(0).epoch(0)

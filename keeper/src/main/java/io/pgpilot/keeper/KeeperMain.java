@@ -58,17 +58,6 @@ public final class KeeperMain {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Keeper keeper = new Keeper(config, store, node, new RenewalClock(MonotonicClock.system()), metrics);
         try {
-            SpringApplication app = new SpringApplication(KeeperApplication.class);
-            app.setBannerMode(Banner.Mode.OFF);
-            app.setRegisterShutdownHook(false);
-            app.setDefaultProperties(Map.of(
-                    "server.address", config.httpHost(),
-                    "server.port", Integer.toString(config.httpPort()),
-                    "spring.main.lazy-initialization", "false",
-                    "spring.jmx.enabled", "false",
-                    "logging.level.org.apache.catalina", "warn",
-                    "logging.level.org.springframework", "warn"));
-            app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("keeper", keeper));
             // With a fixed HTTP port the keeper converges first and the web server starts after (a second or
             // more of CPU on a small machine, which would slow the rejoin: the rewind and the start of
             // PostgreSQL). Bounded, so that a long clone does not keep the health endpoint away from the
@@ -87,7 +76,9 @@ public final class KeeperMain {
                     log.info("not converged after {} s; starting the HTTP API meanwhile", WEB_SERVER_DEFERRAL.toSeconds());
                 }
             }
-            context.set(app.run());
+            // Built only now: constructing a SpringApplication already loads a good part of Spring (its
+            // factories), CPU that the keeper's first steps on a busy machine would otherwise wait for.
+            context.set(webServer(config, keeper).run());
             int httpPort = ((WebServerApplicationContext) context.get()).getWebServer().getPort();
             if (!early) {
                 keeper.start(httpPort);
@@ -96,6 +87,21 @@ public final class KeeperMain {
             log.error("keeper cannot start: {}", e.getMessage(), e);
             System.exit(1);
         }
+    }
+
+    private static SpringApplication webServer(KeeperConfig config, Keeper keeper) {
+        SpringApplication app = new SpringApplication(KeeperApplication.class);
+        app.setBannerMode(Banner.Mode.OFF);
+        app.setRegisterShutdownHook(false);
+        app.setDefaultProperties(Map.of(
+                "server.address", config.httpHost(),
+                "server.port", Integer.toString(config.httpPort()),
+                "spring.main.lazy-initialization", "false",
+                "spring.jmx.enabled", "false",
+                "logging.level.org.apache.catalina", "warn",
+                "logging.level.org.springframework", "warn"));
+        app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("keeper", keeper));
+        return app;
     }
 
     /**

@@ -137,8 +137,13 @@ class KeeperClusterTest {
         assertThat(ProcessHandle.of(postmasterPid)).as("k1's postmaster runs").isPresent();
         long k3Clones = k3.countInLog("Clone:");
 
+        // A commit neither standby receives: k1's WAL goes past the point where the next timeline forks off,
+        // so its rejoin below needs pg_rewind.
+        List<Long> senders = freezeWalSenders(k1, "k2", "k3");
+        Sql.execute(k1.pgPort, SUPERUSER_PW, "insert into items values (100, 'only on k1')");
         k1.process().kill();
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(postmasterPid).map(h -> !h.isAlive()).orElse(true));
+        killFrozen(senders);
 
         long epoch = sentinel.promote("k2", "failover: k1 was killed");
         assertThat(epoch).isEqualTo(2);
@@ -233,6 +238,44 @@ class KeeperClusterTest {
         }
     }
 
+    @Test
+    @Order(7)
+    void aCleanlyStoppedPrimaryFollowsTheNextOneWithoutARewind() throws Exception {
+        // k2 stopped cleanly above and both standbys received its last WAL: k1's timeline forks off at or after
+        // the end of k2's WAL, so there is nothing to rewind.
+        long epoch = sentinel.promote("k1", "failover: k2 stopped");
+        await().atMost(SLOW).until(() -> status("k1").map(s -> s.role() == PostgresRole.PRIMARY && s.healthy() && s.epoch() == epoch).orElse(false));
+        k2.start();
+        await().atMost(SLOW).until(() -> streamingFrom("k2", "k1") && streamingFrom("k3", "k1"));
+        assertThat(k2.logText()).contains("nothing to rewind").doesNotContain("pg_rewind done");
+        Sql.execute(k1.pgPort, SUPERUSER_PW, "insert into items values (7, 'on k1 after k2 came back')");
+        await().atMost(SLOW).until(() -> "on k1 after k2 came back".equals(Sql.tryQuery(k2.pgPort, SUPERUSER_PW, "select note from items where id = 7")));
+    }
+
+    @Test
+    @Order(8)
+    void aStandbyThatReplayedPastTheNewPrimarysForkPointIsRewoundAndFollowsIt() throws Exception {
+        // k3 receives a commit that k2 never sees (k2's WAL receiver is frozen), then the primary k1 crashes and
+        // k2 is promoted: k3's WAL goes past the point where k2's timeline forks off. PostgreSQL alone would wait
+        // forever ("forked off ... before current recovery point"); the keeper rewinds it.
+        List<Long> senders = freezeWalSenders(k1, "k2");
+        Sql.execute(k1.pgPort, SUPERUSER_PW, "insert into items values (8, 'only k3 received this')");
+        await().atMost(SLOW).until(() -> "only k3 received this".equals(Sql.tryQuery(k3.pgPort, SUPERUSER_PW, "select note from items where id = 8")));
+        long postmaster = status("k1").orElseThrow().pid();
+        k1.process().kill();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(postmaster).map(h -> !h.isAlive()).orElse(true));
+        killFrozen(senders);
+        long epoch = sentinel.promote("k2", "failover: k1 was killed (test: the standby with less WAL)");
+        await().atMost(SLOW).until(() -> status("k2").map(s -> s.role() == PostgresRole.PRIMARY && s.healthy() && s.epoch() == epoch).orElse(false));
+
+        await().atMost(SLOW).until(() -> streamingFrom("k3", "k2"));
+        assertThat(k3.logText()).contains("Stop: standby replayed past the point where k2's timeline forked off").contains("pg_rewind done");
+        Sql.execute(k2.pgPort, SUPERUSER_PW, "insert into items values (9, 'on k2 after the rewind of k3')");
+        await().atMost(SLOW).until(() -> "on k2 after the rewind of k3".equals(Sql.tryQuery(k3.pgPort, SUPERUSER_PW, "select note from items where id = 9")));
+        assertThat(Sql.query(k3.pgPort, SUPERUSER_PW, "select count(*) from items where id = 8"))
+                .as("k3 now holds exactly the new primary's history").isEqualTo("0");
+    }
+
     private static boolean canWrite(int port) {
         try (Connection c = Sql.connect(port, SUPERUSER_PW); Statement st = c.createStatement()) {
             st.execute("update pgpilot.heartbeat set beat = beat where id = 1");
@@ -243,6 +286,27 @@ class KeeperClusterTest {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
+
+    /**
+     * SIGSTOPs the primary's WAL senders to these standbys, so that what it commits next reaches only the
+     * others. A stopped sender does not notice its postmaster's death: {@link #killFrozen} ends it, which is
+     * when its standby sees the stream end.
+     */
+    private static List<Long> freezeWalSenders(KeeperProcess primary, String... standbys) throws Exception {
+        List<Long> pids = new java.util.ArrayList<>();
+        for (String standby : standbys) {
+            long pid = Long.parseLong(Sql.query(primary.pgPort, SUPERUSER_PW, "select pid from pg_stat_replication where application_name = '" + standby + "'"));
+            new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+            pids.add(pid);
+        }
+        return pids;
+    }
+
+    private static void killFrozen(List<Long> pids) throws Exception {
+        for (long pid : pids) {
+            new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+        }
+    }
 
     private Optional<KeeperStatus> status(String keeper) {
         try {

@@ -2,6 +2,7 @@ package io.pgpilot.cli.bench;
 
 import io.pgpilot.cli.Main;
 import io.pgpilot.cli.drill.AcknowledgedWriter;
+import io.pgpilot.cli.local.ClassDataSharing;
 import io.pgpilot.cli.local.LocalConfig;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
@@ -76,6 +77,13 @@ public final class FailoverBenchCommand implements Callable<Integer> {
                 var spec = (Read.Found<ClusterSpec>) store.readSpec();
                 store.updateSpec(spec.value().withChanges("{\"synchronousMode\": true}"), spec.resourceVersion()).orElseThrow();
                 await(() -> store.readState() instanceof Read.Found<io.pgpilot.cluster.ClusterState> s && s.value().synchronousQuorum() >= 1, 60, "synchronous mode");
+            }
+            ClassDataSharing sharing = ClassDataSharing.forThisBuild();
+            if (!sharing.archived(ClassDataSharing.COMPONENTS)) {
+                // The first cluster of a build records the classes its JVMs load and archives them a minute later;
+                // rejoin times without the archives measure class loading on two busy cores, not pgpilot.
+                System.out.println("waiting for the class-data-sharing archives (the first cluster of this build makes them)...");
+                await(() -> sharing.archived(ClassDataSharing.COMPONENTS), 300, "the class-data-sharing archives");
             }
             writer = new AcknowledgedWriter(rw, password).start();
             await(() -> writer.acknowledgedCount() > 50, 30, "the writer's first rows");

@@ -1,5 +1,6 @@
 package io.pgpilot.cli.local;
 
+import io.pgpilot.localapi.LocalApiServer;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,17 @@ import java.util.function.Consumer;
  * (each jar's size and modification time) is kept beside it, and a rebuilt jar makes it be recorded again.
  * The JVM needs a classpath of jars only, so a classpath with a directory (the tests' target/classes) gets
  * no archive at all.
+ *
+ * <p>The archives belong to the build, not to one cluster: they live in {@code cli/target/cds/}, so every
+ * cluster started from the same jars (a second {@code --dir}, a benchmark's fresh cluster, an {@code up}
+ * after {@code down --clean}) starts with them, and {@code mvn clean} removes them with the jars.
  */
-final class ClassDataSharing {
+public final class ClassDataSharing {
+
+    /** The main classes of the processes a local cluster runs. */
+    public static final List<String> COMPONENTS = List.of(LocalApiServer.class.getName(), "io.pgpilot.keeper.KeeperMain",
+            "io.pgpilot.sentinel.SentinelMain", "io.pgpilot.proxy.ProxyMain");
+    private static final Path CLI_CLASSES = Path.of("cli", "target", "classes");
 
     private final Path dir;
     private final String classpath;
@@ -36,19 +46,27 @@ final class ClassDataSharing {
 
     /**
      * For the component JVMs started from this one: with {@code ./pgpilot}, the CLI's own class directory
-     * is left out (the components live in jars) and sharing is on; from the tests, whose classpath has other
-     * directories, the components get this JVM's classpath and no sharing.
+     * is left out (the components live in jars) and sharing is on, with the archives beside that directory;
+     * from the tests, whose classpath has other directories, the components get this JVM's classpath and no
+     * sharing.
      */
-    ClassDataSharing(Path dir) {
-        this(dir, System.getProperty("java.class.path"));
+    public static ClassDataSharing forThisBuild() {
+        String full = System.getProperty("java.class.path");
+        Path cliClasses = null;
+        for (String entry : full.split(File.pathSeparator)) {
+            if (isCliClasses(entry)) {
+                cliClasses = Path.of(entry).toAbsolutePath().normalize();
+            }
+        }
+        // Without the CLI's class directory there are other directories or no jars either: sharing stays off.
+        return new ClassDataSharing(cliClasses == null ? Path.of("cds") : cliClasses.resolveSibling("cds"), full);
     }
 
     ClassDataSharing(Path dir, String full) {
         this.dir = dir;
         List<String> jars = new ArrayList<>();
-        String cliClasses = Path.of("cli", "target", "classes").toString();
         for (String entry : full.split(File.pathSeparator)) {
-            if (!entry.isEmpty() && !(Files.isDirectory(Path.of(entry)) && Path.of(entry).normalize().endsWith(cliClasses))) {
+            if (!entry.isEmpty() && !isCliClasses(entry)) {
                 // Absolute: an archive records the classpath it was built for and checks it at every start.
                 jars.add(Path.of(entry).toAbsolutePath().normalize().toString());
             }
@@ -56,6 +74,10 @@ final class ClassDataSharing {
         String candidate = String.join(File.pathSeparator, jars);
         this.fingerprint = usable(candidate) ? fingerprint(candidate) : null;
         this.classpath = fingerprint != null ? candidate : full;
+    }
+
+    private static boolean isCliClasses(String entry) {
+        return !entry.isEmpty() && Files.isDirectory(Path.of(entry)) && Path.of(entry).toAbsolutePath().normalize().endsWith(CLI_CLASSES);
     }
 
     /** The classpath to start a component with. */
@@ -94,6 +116,14 @@ final class ClassDataSharing {
     }
 
     /**
+     * True when every one of {@code mainClasses} has an archive for these jars, or when sharing is off (so
+     * there is nothing to wait for).
+     */
+    public boolean archived(List<String> mainClasses) {
+        return fingerprint == null || mainClasses.stream().allMatch(m -> fingerprint.equals(read(stamp(m, "jsa"))) && Files.exists(file(m, "jsa")));
+    }
+
+    /**
      * Builds the archive of every recorded class list that has none yet, one at a time at the lowest CPU
      * priority; each takes a few seconds of CPU. Failures only mean no archive: the JVMs start as before.
      */
@@ -109,7 +139,8 @@ final class ClassDataSharing {
                 continue;
             }
             try {
-                Path tmp = dir.resolve(simpleName(mainClass) + ".jsa.tmp");
+                // Its own name: two clusters of the same build may build the same archive at once.
+                Path tmp = dir.resolve(simpleName(mainClass) + ".jsa." + ProcessHandle.current().pid() + ".tmp");
                 List<String> command = List.of("nice", "-n", "19", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + tmp, "-cp", classpath);
                 Process dump = new ProcessBuilder(command).redirectErrorStream(true)

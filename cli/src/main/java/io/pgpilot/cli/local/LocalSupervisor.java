@@ -92,13 +92,13 @@ public final class LocalSupervisor {
 
     void run() throws Exception {
         Files.deleteIfExists(layout.kubeconfig());
-        sharing = new ClassDataSharing(layout.dir().resolve("cds"));
+        sharing = ClassDataSharing.forThisBuild();
         Thread archives = new Thread(() -> {
             try {
                 // A fixed delay, not a condition: by then the first JVM of each kind has loaded what it runs
                 // with (bootstrap, replication, serving), and the cluster's own start is over.
                 Thread.sleep(Duration.ofSeconds(45).toMillis());
-                sharing.buildMissing(List.of(LocalApiServer.class.getName(), KEEPER_MAIN, SENTINEL_MAIN, PROXY_MAIN), LocalSupervisor::log);
+                sharing.buildMissing(ClassDataSharing.COMPONENTS, LocalSupervisor::log);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

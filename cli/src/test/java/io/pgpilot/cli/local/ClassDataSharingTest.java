@@ -40,6 +40,18 @@ class ClassDataSharingTest {
     }
 
     @Test
+    void archivedOnlyOnceEveryComponentHasAnArchiveForTheseJars() throws Exception {
+        ClassDataSharing sharing = new ClassDataSharing(tmp.resolve("cds"), jars());
+        assertThat(sharing.archived(List.of(KEEPER))).isFalse();
+        sharing.jvmArgs(KEEPER);
+        assertThat(sharing.archived(List.of(KEEPER))).as("a class list being recorded is not an archive").isFalse();
+        Files.writeString(tmp.resolve("cds/KeeperMain.jsa"), "archive");
+        Files.copy(tmp.resolve("cds/KeeperMain.classlist.stamp"), tmp.resolve("cds/KeeperMain.jsa.stamp"));
+        assertThat(sharing.archived(List.of(KEEPER))).isTrue();
+        assertThat(sharing.archived(List.of(KEEPER, "io.pgpilot.proxy.ProxyMain"))).isFalse();
+    }
+
+    @Test
     void aRebuiltJarMakesTheClassesBeRecordedAgain() throws Exception {
         String classpath = jars();
         ClassDataSharing before = new ClassDataSharing(tmp.resolve("cds"), classpath);

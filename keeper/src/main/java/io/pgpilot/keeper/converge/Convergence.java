@@ -9,7 +9,9 @@ import io.pgpilot.cluster.Role;
  *
  * <p>Rules, safety first: a running primary that may not write is stopped before anything else; initdb only
  * for the planned primary holding the lease in a bootstrap epoch; a data directory is discarded only under
- * a reinit decision (invariant 6); a former primary becomes a standby only through pg_rewind (invariant 5).
+ * a reinit decision (invariant 6); a former primary becomes a standby only through pg_rewind (invariant 5),
+ * unless its WAL provably ends at or before the point where the new primary's timeline forked off (then there
+ * is nothing to rewind); a standby whose WAL went past that point is rewound too.
  */
 public final class Convergence {
 
@@ -74,21 +76,31 @@ public final class Convergence {
                     ? "standby, upstream " + upstreamName + " does not report a running PostgreSQL: keep replaying"
                     : "standby, waiting for upstream " + upstreamName + " to report a running PostgreSQL");
         }
+        boolean diverged = s.divergence() == Divergence.DIVERGED;
         return switch (s.running()) {
-            case STANDBY -> s.upstream().equals(s.following())
+            case STANDBY -> diverged
+                    ? new Action.Stop("standby replayed past the point where " + upstreamName + "'s timeline forked off and cannot follow it: "
+                            + "stop, then pg_rewind")
+                    : s.upstream().equals(s.following())
                     ? new Action.Hold("standby streaming from " + upstreamName)
                     : new Action.Repoint(s.upstream(), "upstream is now " + upstreamName + " at " + s.upstream()
                             + (s.following() == null ? "" : ", was " + s.following()));
             case PRIMARY -> new Action.Stop("planned standby of " + upstreamName + " but running as primary");
             case NONE -> switch (s.data()) {
                 case EMPTY -> new Action.Clone(s.upstream(), false, "empty data directory: clone from " + upstreamName);
-                case STANDBY -> new Action.StartStandby(s.upstream(), "standby data: stream from " + upstreamName);
+                case STANDBY -> diverged
+                        ? new Action.Rewind(s.upstream(), "standby data past the point where " + upstreamName + "'s timeline forked off: "
+                                + "rewind onto it before following it")
+                        : new Action.StartStandby(s.upstream(), "standby data: stream from " + upstreamName);
                 // The target must be a primary: its new timeline is what the rewind is onto. Rewinding from a
                 // switchover target that is still a standby would also force a restartpoint on it (the CHECKPOINT
                 // before pg_rewind) right when it is about to be promoted.
-                case PRIMARY -> s.upstreamPrimary()
-                        ? new Action.Rewind(s.upstream(), "former primary: rewind onto " + upstreamName + "'s timeline before following it")
-                        : new Action.Hold("former primary: waiting for " + upstreamName + " to be promoted before rewinding onto its timeline");
+                case PRIMARY -> !s.upstreamPrimary()
+                        ? new Action.Hold("former primary: waiting for " + upstreamName + " to be promoted before rewinding onto its timeline")
+                        : s.divergence() == Divergence.NONE
+                        ? new Action.StartStandby(s.upstream(), "former primary whose WAL ends at or before the point where " + upstreamName
+                                + "'s timeline forked off: nothing to rewind, stream from it")
+                        : new Action.Rewind(s.upstream(), "former primary: rewind onto " + upstreamName + "'s timeline before following it");
             };
         };
     }

@@ -24,6 +24,8 @@ import io.pgpilot.store.PrimaryLease;
  *                        the planned upstream is still a standby for a moment)
  * @param following       the upstream this running standby is configured to stream from
  * @param identityProblem non-null when the data directory belongs to another cluster
+ * @param divergence      whether this member's WAL goes past the point where the upstream's timeline forked off
+ *                        from it; looked at only with a primary upstream and data here, UNKNOWN otherwise
  */
 public record Situation(
         String me,
@@ -39,7 +41,8 @@ public record Situation(
         Endpoint upstream,
         boolean upstreamPrimary,
         Endpoint following,
-        String identityProblem) {
+        String identityProblem,
+        Divergence divergence) {
 
     /** All three conditions under which this keeper may accept writes (safety invariant 2). */
     public boolean mayWrite() {

@@ -19,7 +19,7 @@ import java.util.List;
 public record PostgresCommands(Path binDir, String runAs) {
 
     /** The tools the keeper needs, checked at start-up. */
-    public static final List<String> REQUIRED_BINARIES = List.of("initdb", "postgres", "pg_basebackup", "pg_rewind", "pg_controldata");
+    public static final List<String> REQUIRED_BINARIES = List.of("initdb", "postgres", "pg_basebackup", "pg_rewind", "pg_controldata", "pg_waldump");
 
     public List<String> initdb(Path pgdata, Path superuserPasswordFile, String superuser) {
         return wrap(List.of(tool("initdb"), "--pgdata=" + pgdata, "--username=" + superuser, "--pwfile=" + superuserPasswordFile,
@@ -43,6 +43,11 @@ public record PostgresCommands(Path binDir, String runAs) {
     /** Rewinds a former primary onto the source's timeline; crash recovery first, done by pg_rewind itself. */
     public List<String> rewind(Path pgdata, String sourceConninfo) {
         return wrap(List.of(tool("pg_rewind"), "--target-pgdata=" + pgdata, "--source-server=" + sourceConninfo, "--progress"));
+    }
+
+    /** Reads WAL on {@code timeline} from {@code start} to its end, printing only the error that marks the end. */
+    public List<String> waldump(Path walDir, int timeline, String start) {
+        return wrap(List.of(tool("pg_waldump"), "--quiet", "--path=" + walDir, "--timeline=" + timeline, "--start=" + start));
     }
 
     public List<String> controldata(Path pgdata) {

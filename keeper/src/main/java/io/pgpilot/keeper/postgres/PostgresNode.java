@@ -32,6 +32,16 @@ public final class PostgresNode {
     private static final long PROMOTE_POLL_MS = 5;
     private static final Pattern CHECKPOINT = Pattern.compile("Latest checkpoint location:\\s+([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
     private static final Pattern STATE = Pattern.compile("Database cluster state:\\s+(.+)");
+    private static final Pattern REDO = Pattern.compile("Latest checkpoint's REDO location:\\s+([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
+    private static final Pattern CHECKPOINT_TIMELINE = Pattern.compile("Latest checkpoint's TimeLineID:\\s+(\\d+)");
+    /**
+     * pg_waldump's last word when it reaches the end of the WAL: "invalid record length at X: wanted 24, got 0",
+     * or a record with a bad link "at X"; X is where the next record would begin.
+     */
+    private static final Pattern WAL_END = Pattern.compile("error in WAL record at [0-9A-F]+/[0-9A-F]+: .* at ([0-9A-F]+/[0-9A-F]+)");
+    /** PostgreSQL's default, which pgpilot does not change (initdb --wal-segsize is not exposed). */
+    private static final long WAL_SEGMENT_BYTES = 16L * 1024 * 1024;
+    private static final String CURRENT_TIMELINE_SQL = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
 
     private final WorkArea area;
     private final PostgresCommands commands;
@@ -132,23 +142,95 @@ public final class PostgresNode {
 
     /**
      * A primary promoted a moment ago records its new timeline in its control file only at the next
-     * checkpoint, and pg_rewind reads the timeline from there: without this, a rewind onto a fresh primary
-     * can target the old timeline and leave a data directory that cannot follow the new one.
+     * checkpoint, and pg_rewind reads the timeline from there: without a CHECKPOINT, a rewind onto a fresh
+     * primary can target the old timeline and leave a data directory that cannot follow the new one. Skipped
+     * when the control file is already current (the checkpoint that follows a promotion has run): under load
+     * a CHECKPOINT is the longest part of a rejoin.
      */
     private void checkpointOn(Endpoint upstream) throws IOException {
+        try (Connection c = connectTo(upstream); Statement st = c.createStatement()) {
+            boolean current;
+            try (var rs = st.executeQuery("select (select timeline_id from pg_control_checkpoint()) = " + CURRENT_TIMELINE_SQL)) {
+                rs.next();
+                current = rs.getBoolean(1);
+            }
+            if (!current) {
+                st.execute("CHECKPOINT");
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot run CHECKPOINT on " + upstream + " before pg_rewind: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code upstream}'s current timeline and where each timeline of its past ended. */
+    public TimelineHistory historyOf(Endpoint upstream) throws IOException {
+        try (Connection c = connectTo(upstream); Statement st = c.createStatement()) {
+            int timeline;
+            try (var rs = st.executeQuery("select case when pg_is_in_recovery() then (select received_tli from pg_stat_wal_receiver) "
+                    + "else " + CURRENT_TIMELINE_SQL + " end")) {
+                rs.next();
+                timeline = rs.getInt(1);
+            }
+            if (timeline <= 1) {
+                return new TimelineHistory(Math.max(timeline, 1), Map.of());
+            }
+            try (var rs = st.executeQuery("select pg_read_file('pg_wal/" + String.format("%08X", timeline) + ".history')")) {
+                rs.next();
+                return TimelineHistory.parse(timeline, rs.getString(1));
+            }
+        } catch (SQLException | IllegalArgumentException e) {
+            throw new IOException("cannot read the timeline history of " + upstream + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Connection connectTo(Endpoint upstream) throws SQLException {
         java.util.Properties props = new java.util.Properties();
         props.setProperty("user", ObjectNames.SUPERUSER);
         props.setProperty("password", passwords.superuser());
         props.setProperty("connectTimeout", "5");
         props.setProperty("socketTimeout", "60");
         props.setProperty("sslmode", "disable");
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(
-                "jdbc:postgresql://" + upstream.host() + ":" + upstream.port() + "/postgres", props);
-             java.sql.Statement st = c.createStatement()) {
-            st.execute("CHECKPOINT");
-        } catch (java.sql.SQLException e) {
-            throw new IOException("cannot run CHECKPOINT on " + upstream + " before pg_rewind: " + e.getMessage(), e);
+        return java.sql.DriverManager.getConnection("jdbc:postgresql://" + upstream.host() + ":" + upstream.port() + "/postgres", props);
+    }
+
+    /**
+     * Where this stopped member's WAL ends, read offline: pg_waldump from the last checkpoint's redo point on
+     * the newest timeline that has WAL segments here, up to the first position that holds no valid record.
+     * Null when that cannot be told (no WAL, an end pg_waldump does not name by position): callers then
+     * assume the worst.
+     */
+    public WalPosition localWalEnd() {
+        if (area.pgdataEmpty() || isRunning()) {
+            return null;
         }
+        CommandRunner.Result control = runner.capture(commands.controldata(area.pgdata()), Duration.ofSeconds(30));
+        Matcher redo = REDO.matcher(control.output());
+        Matcher redoTimeline = CHECKPOINT_TIMELINE.matcher(control.output());
+        if (!control.ok() || !redo.find() || !redoTimeline.find()) {
+            return null;
+        }
+        int timeline = Integer.parseInt(redoTimeline.group(1));
+        String start = redo.group(1);
+        Path walDir = area.pgdata().resolve("pg_wal");
+        String first = null;
+        try (var files = Files.list(walDir)) {
+            for (String name : files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted().toList()) {
+                int tli = Integer.parseInt(name.substring(0, 8), 16);
+                if (tli > timeline) {
+                    timeline = tli;
+                    first = name;
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        if (first != null) {
+            // A timeline newer than the checkpoint's: its WAL starts in its first segment here.
+            start = new Lsn((Long.parseLong(first.substring(8, 16), 16) << 32) + Long.parseLong(first.substring(16, 24), 16) * WAL_SEGMENT_BYTES).toString();
+        }
+        CommandRunner.Result dump = runner.capture(commands.waldump(walDir, timeline, start), Duration.ofSeconds(60));
+        Matcher end = WAL_END.matcher(dump.output());
+        return end.find() ? new WalPosition(timeline, Lsn.parse(end.group(1))) : null;
     }
 
     public void markStandby() throws IOException {

@@ -22,31 +22,33 @@ class ConvergenceTest {
 
     /** A builder over the fields each row changes; the base is "k1, planned primary, lease held at epoch 1, fresh". */
     private record S(MemberPlan plan, String plannedPrimary, long epoch, boolean bootstrap, PrimaryLease lease, boolean fresh, DataState data,
-                     boolean reinit, PostgresRole running, Endpoint upstream, boolean upstreamPrimary, Endpoint following, String identity) {
+                     boolean reinit, PostgresRole running, Endpoint upstream, boolean upstreamPrimary, Endpoint following, String identity, Divergence divergence) {
         static S primaryBase() {
-            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, false, null, null);
+            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, false, null, null, Divergence.UNKNOWN);
         }
 
         static S standbyBase() {
-            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, true, null, null);
+            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, true, null, null, Divergence.UNKNOWN);
         }
 
-        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, upstreamPrimary, following, identity); }
-        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, upstreamPrimary, following, identity); }
-        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, upstreamPrimary, following, identity); }
-        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
-        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
-        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
-        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, upstreamPrimary, following, identity); }
-        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, upstreamPrimary, following, identity); }
-        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, f, identity); }
-        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, "other cluster"); }
-        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
-        S upstreamStandby() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, false, following, identity); }
-        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity); }
+        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
+        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, upstreamPrimary, following, identity, divergence); }
+        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
+        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
+        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
+        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
+        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, upstreamPrimary, following, identity, divergence); }
+        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, upstreamPrimary, following, identity, divergence); }
+        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, f, identity, divergence); }
+        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, "other cluster", divergence); }
+        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
+        S upstreamStandby() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, false, following, identity, divergence); }
+        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
+
+        S divergence(Divergence d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, d); }
 
         Situation situation() {
-            return new Situation("me", plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity);
+            return new Situation("me", plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence);
         }
     }
 
@@ -77,6 +79,13 @@ class ConvergenceTest {
                 Arguments.of("former primary data, upstream not running -> wait (a rewind needs it)", s.data(DataState.PRIMARY).upstream(null), Action.Hold.class),
                 Arguments.of("standby data -> start streaming", s.data(DataState.STANDBY), Action.StartStandby.class),
                 Arguments.of("former primary data -> rewind, never a re-clone", s.data(DataState.PRIMARY), Action.Rewind.class),
+                Arguments.of("former primary data past the fork point -> rewind", s.data(DataState.PRIMARY).divergence(Divergence.DIVERGED), Action.Rewind.class),
+                Arguments.of("former primary data ending at or before the fork point -> follow without a rewind",
+                        s.data(DataState.PRIMARY).divergence(Divergence.NONE), Action.StartStandby.class),
+                Arguments.of("standby data past the fork point -> rewind before following", s.data(DataState.STANDBY).divergence(Divergence.DIVERGED), Action.Rewind.class),
+                Arguments.of("standby data up to the fork point -> start streaming", s.data(DataState.STANDBY).divergence(Divergence.NONE), Action.StartStandby.class),
+                Arguments.of("running standby replayed past the fork point -> stop, to rewind", s.data(DataState.STANDBY).running(STANDBY).following(K1)
+                        .divergence(Divergence.DIVERGED), Action.Stop.class),
                 Arguments.of("former primary data, upstream not yet promoted (switchover) -> wait for its timeline", s.data(DataState.PRIMARY).upstreamStandby(), Action.Hold.class),
                 Arguments.of("standby data, upstream not yet promoted -> stream from it meanwhile", s.data(DataState.STANDBY).upstreamStandby(), Action.StartStandby.class),
                 Arguments.of("running primary while planned standby -> stop first", s.data(DataState.PRIMARY).running(PRIMARY), Action.Stop.class),

@@ -6,6 +6,7 @@ import io.pgpilot.cluster.FailoverRecord;
 import io.pgpilot.cluster.KeeperStatus;
 import io.pgpilot.cluster.Lsn;
 import io.pgpilot.cluster.MemberPlan;
+import io.pgpilot.cluster.MemberState;
 import io.pgpilot.cluster.OperatorRequest;
 import io.pgpilot.cluster.Phase;
 import io.pgpilot.cluster.PostgresRole;
@@ -234,6 +235,14 @@ public final class Planner {
          */
         private Decision failover(Finding lost, Map<String, MemberPlan> members, Lsn floor) {
             findings.add(0, lost);
+            if (floor == null) {
+                Optional<Finding> unsettled = positionsUnsettled();
+                if (unsettled.isPresent()) {
+                    // Transient (a few hundred milliseconds): logged, not written to C-state.
+                    findings.add(0, unsettled.get());
+                    return new Decision(null, LeaseAction.NONE, null, List.of(), findings);
+                }
+            }
             Candidate chosen = chooseCandidate(floor, false);
             if (chosen.refusal != null) {
                 OperatorRequest answer = request != null && OperatorRequest.FAILOVER.equals(request.action())
@@ -259,6 +268,29 @@ public final class Planner {
             ClusterState next = state.next(Phase.NORMAL, why, candidate, epoch, repointed, sync.members(), sync.quorum())
                     .withHistory(new FailoverRecord(epoch, state.primary(), candidate, why, in.wallClock()));
             return new Decision(next, new LeaseAction.Transfer(candidate, lease.epoch()), answer, retired, findings);
+        }
+
+        /**
+         * Right after an unplanned loss, the positions the standbys last published may be up to a heartbeat old:
+         * a standby reports where its WAL really ends once its receiver has noticed the primary is gone (its
+         * state leaves STREAMING, which it publishes at once). Choosing on older figures can promote a standby
+         * with less WAL than another, which loses the rows only the other had and leaves that one unable to follow
+         * the new timeline. So wait for them, but never past renewDeadlineMs from the primary's last renewal: a
+         * receiver that never notices (a cut network) does not hold the failover longer than that, and a standby
+         * whose keeper went silent stops being a candidate on its own.
+         */
+        private Optional<Finding> positionsUnsettled() {
+            if (lease.msSinceChange() >= spec.renewDeadlineMs()) {
+                return Optional.empty();
+            }
+            List<String> streaming = view.promotable().stream().filter(k -> k.status().state() == MemberState.STREAMING)
+                    .map(KeeperView::name).toList();
+            if (streaming.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new Finding(Reason.WAITING_FOR_FINAL_POSITIONS, String.join(", ", streaming) + " still report streaming from "
+                    + state.primary() + "; waiting for where their WAL ends (at most until " + spec.renewDeadlineMs()
+                    + " ms after the last renewal, " + lease.msSinceChange() + " ms ago) so the standby with the most WAL is promoted"));
         }
 
         /** The chosen standby with a sentence saying why, or a refusal. */

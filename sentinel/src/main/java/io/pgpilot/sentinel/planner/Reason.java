@@ -17,6 +17,7 @@ public enum Reason {
     FAILOVER(true, "promoted a standby"),
     SWITCHOVER(false, "planned handoff to a standby"),
     SWITCHOVER_DEMOTING(false, "the old primary shuts down cleanly before the handoff"),
+    WAITING_FOR_FINAL_POSITIONS(false, "the primary was lost a moment ago; the standbys have not all reported where their WAL ends"),
     WAITING_FOR_FINAL_WAL(false, "the old primary stopped cleanly; the candidate has not yet reported its final WAL position"),
     SWITCHOVER_CATCHING_UP(false, "waiting for the candidate to receive the old primary's final WAL position"),
     LEASE_HOLDER_ADOPTED(true, "the primary lease names a newer holder than C-state; C-state follows the lease"),

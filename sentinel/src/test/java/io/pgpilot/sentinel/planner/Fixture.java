@@ -91,6 +91,16 @@ final class Fixture {
         return put(change.apply(keepers.get(name).status().toBuilder()).build());
     }
 
+    /** What the standbys publish once their WAL receivers notice the primary is gone: no longer streaming. */
+    Fixture standbysLostTheirStream() {
+        for (String name : List.copyOf(keepers.keySet())) {
+            if (keepers.get(name).status().role() == PostgresRole.STANDBY) {
+                edit(name, b -> b.state(MemberState.RUNNING).healthy(false));
+            }
+        }
+        return this;
+    }
+
     Fixture pod(String name, boolean terminated, boolean restarted) {
         keepers.put(name, keepers.get(name).withPod(terminated, restarted));
         return this;

@@ -182,7 +182,7 @@ class PlannerTableTest {
             refuses(d, Reason.CANDIDATE_LAGS_TOO_MUCH);
             assertThat(d.next().phase()).isEqualTo(Phase.WAITING);
         });
-        row("the primary reporting FAILED on a fresh heartbeat is evidence", () -> Fixture.running()
+        row("the primary reporting FAILED on a fresh heartbeat is evidence", () -> Fixture.running().standbysLostTheirStream()
                         .edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.FAILED)),
                 d -> promotes(d, "s1", Reason.PRIMARY_NOT_RUNNING));
         row("the primary reporting STOPPED on an old heartbeat is not evidence", () -> Fixture.running()
@@ -191,10 +191,24 @@ class PlannerTableTest {
         row("a restarting primary (INITIALIZING) is not evidence", () -> Fixture.running()
                         .edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.INITIALIZING)),
                 d -> assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE));
-        row("a terminated primary container is evidence", () -> Fixture.running().pod("p0", true, false),
+        row("a terminated primary container is evidence", () -> Fixture.running().standbysLostTheirStream().pod("p0", true, false),
                 d -> promotes(d, "s1", Reason.PRIMARY_POD_TERMINATED));
-        row("a restarted primary container is evidence", () -> Fixture.running().pod("p0", false, true),
+        row("a restarted primary container is evidence", () -> Fixture.running().standbysLostTheirStream().pod("p0", false, true),
                 d -> promotes(d, "s1", Reason.PRIMARY_POD_RESTARTED));
+        row("right after an unplanned loss, standbys still streaming are waited for: their positions may be a heartbeat old", () -> Fixture
+                        .running().pod("p0", true, false).edit("s2", b -> b.state(MemberState.RUNNING).healthy(false)),
+                d -> {
+                    assertThat(d.leaseAction()).as(d.describe()).isEqualTo(LeaseAction.NONE);
+                    assertThat(d.headline().reason()).as(d.describe()).isEqualTo(Reason.WAITING_FOR_FINAL_POSITIONS);
+                    assertThat(d.headline().detail()).contains("s1").doesNotContain("s2");
+                    assertThat(d.writesAnything()).as("a wait of a few hundred milliseconds is not written").isFalse();
+                });
+        row("once every standby reports where its WAL ends, the one with the most is promoted, though it was behind a heartbeat ago",
+                () -> Fixture.running().pod("p0", true, false).standbysLostTheirStream().edit("s2", b -> b.writeLsn(new Lsn(1000))),
+                d -> promotes(d, "s2", Reason.PRIMARY_POD_TERMINATED));
+        row("the wait for final positions ends at the renew deadline after the last renewal", () -> Fixture.running().pod("p0", true, false)
+                        .leaseAge(5_000),
+                d -> promotes(d, "s1", Reason.PRIMARY_POD_TERMINATED));
         row("a terminated standby container is no reason to fail over", () -> Fixture.running().pod("s1", true, false),
                 d -> assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE));
         row("the lease at exactly leaseDurationMs is still fresh", () -> Fixture.running().silent("p0", 9_000).leaseAge(8_000),
