@@ -39,6 +39,8 @@ public final class PostgresNode {
      * or a record with a bad link "at X"; X is where the next record would begin.
      */
     private static final Pattern WAL_END = Pattern.compile("error in WAL record at [0-9A-F]+/[0-9A-F]+: .* at ([0-9A-F]+/[0-9A-F]+)");
+    /** pg_waldump's last word when the next segment file does not exist: timeline, then log and segment number. */
+    private static final Pattern MISSING_SEGMENT = Pattern.compile("could not find file \"([0-9A-F]{8})([0-9A-F]{16})\"");
     /** PostgreSQL's default, which pgpilot does not change (initdb --wal-segsize is not exposed). */
     private static final long WAL_SEGMENT_BYTES = 16L * 1024 * 1024;
     private static final String CURRENT_TIMELINE_SQL = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
@@ -183,6 +185,26 @@ public final class PostgresNode {
         }
     }
 
+    /** Where pg_waldump's output on {@code timeline} says the WAL ends; null when it does not say. */
+    static WalPosition walEnd(int timeline, String output) {
+        Matcher end = WAL_END.matcher(output);
+        if (end.find()) {
+            return new WalPosition(timeline, Lsn.parse(end.group(1)));
+        }
+        Matcher missing = MISSING_SEGMENT.matcher(output);
+        if (missing.find() && Integer.parseInt(missing.group(1), 16) == timeline) {
+            // The WAL runs to the end of the last segment here (a fresh clone, a switch at a segment boundary).
+            // The segment's start is at or after the real end: an overestimate only ever costs a rewind.
+            return new WalPosition(timeline, segmentStart(missing.group(2)));
+        }
+        return null;
+    }
+
+    /** The first position of a WAL segment, from the last 16 hex digits of its file name. */
+    private static Lsn segmentStart(String logAndSegment) {
+        return new Lsn((Long.parseLong(logAndSegment.substring(0, 8), 16) << 32) + Long.parseLong(logAndSegment.substring(8, 16), 16) * WAL_SEGMENT_BYTES);
+    }
+
     private Connection connectTo(Endpoint upstream) throws SQLException {
         java.util.Properties props = new java.util.Properties();
         props.setProperty("user", ObjectNames.SUPERUSER);
@@ -226,11 +248,15 @@ public final class PostgresNode {
         }
         if (first != null) {
             // A timeline newer than the checkpoint's: its WAL starts in its first segment here.
-            start = new Lsn((Long.parseLong(first.substring(8, 16), 16) << 32) + Long.parseLong(first.substring(16, 24), 16) * WAL_SEGMENT_BYTES).toString();
+            start = segmentStart(first.substring(8)).toString();
         }
         CommandRunner.Result dump = runner.capture(commands.waldump(walDir, timeline, start), Duration.ofSeconds(60));
-        Matcher end = WAL_END.matcher(dump.output());
-        return end.find() ? new WalPosition(timeline, Lsn.parse(end.group(1))) : null;
+        WalPosition end = walEnd(timeline, dump.output());
+        if (end != null) {
+            return end;
+        }
+        log.info("pg_waldump on timeline {} from {} did not name where the WAL ends: {}", timeline, start, dump.output().strip());
+        return null;
     }
 
     public void markStandby() throws IOException {

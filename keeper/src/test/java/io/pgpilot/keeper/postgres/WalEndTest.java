@@ -1,0 +1,38 @@
+package io.pgpilot.keeper.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgpilot.cluster.Lsn;
+import org.junit.jupiter.api.Test;
+
+/** Reading where the WAL ends from pg_waldump's last words (PostgreSQL 15's wording). */
+class WalEndTest {
+
+    @Test
+    void anInvalidRecordLengthMarksTheEnd() {
+        String out = "pg_waldump: error: error in WAL record at 0/531B470: invalid record length at 0/531B498: wanted 24, got 0";
+        assertThat(PostgresNode.walEnd(4, out)).isEqualTo(new WalPosition(4, Lsn.parse("0/531B498")));
+    }
+
+    @Test
+    void aBadLinkInARecycledSegmentMarksTheEndToo() {
+        String out = "pg_waldump: error: error in WAL record at 0/6000000: record with incorrect prev-link 0/40000A0 at 0/6000028";
+        assertThat(PostgresNode.walEnd(2, out)).isEqualTo(new WalPosition(2, Lsn.parse("0/6000028")));
+    }
+
+    @Test
+    void aMissingNextSegmentOnTheSameTimelineEndsTheWalAtItsStart() {
+        String out = "pg_waldump: error: could not find file \"000000010000000000000005\": No such file or directory";
+        assertThat(PostgresNode.walEnd(1, out)).isEqualTo(new WalPosition(1, Lsn.parse("0/5000000")));
+        assertThat(PostgresNode.walEnd(1, "pg_waldump: error: could not find file \"0000000100000001000000A0\": x"))
+                .isEqualTo(new WalPosition(1, Lsn.parse("1/A0000000")));
+    }
+
+    @Test
+    void anythingElseIsUnknown() {
+        assertThat(PostgresNode.walEnd(2, "pg_waldump: error: could not find file \"000000010000000000000005\": No such file")).isNull();
+        assertThat(PostgresNode.walEnd(1, "pg_waldump: error: invalid magic number 0000 in WAL segment 000000010000000000000003, LSN 0/3000000, offset 0"))
+                .isNull();
+        assertThat(PostgresNode.walEnd(1, "")).isNull();
+    }
+}
