@@ -24,7 +24,6 @@ import io.pgpilot.keeper.postgres.Endpoint;
 import io.pgpilot.keeper.postgres.Observation;
 import io.pgpilot.keeper.postgres.PostgresConfigFiles;
 import io.pgpilot.keeper.postgres.PostgresNode;
-import io.pgpilot.keeper.postgres.TimelineHistory;
 import io.pgpilot.keeper.postgres.WalPosition;
 import io.pgpilot.keeper.schema.InternalSchema;
 import io.pgpilot.store.ClusterStore;
@@ -40,7 +39,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -79,6 +77,7 @@ public final class Keeper {
     private final ClusterStore store;
     private final PostgresNode node;
     private final RenewalClock renewal;
+    private final DivergenceCheck divergence;
     private final PrometheusMeterRegistry metrics;
     private final ReentrantLock actionLock = new ReentrantLock();
     private final Object wake = new Object();
@@ -105,11 +104,6 @@ public final class Keeper {
     private volatile boolean primarySetupDone;
     private boolean schemaWarmedUp;
     private volatile Endpoint following;
-    /** Where this member's WAL ends while PostgreSQL is stopped: null = not read since it last ran. */
-    private Optional<WalPosition> localWalEnd;
-    private TimelineHistory upstreamHistory;
-    private String upstreamHistoryKey;
-    private String lastDivergenceReport;
     private volatile long followingSinceNanos;
     private volatile String appliedSyncNames = "";
     private volatile String lastDecision = "";
@@ -133,6 +127,7 @@ public final class Keeper {
         this.store = store;
         this.node = node;
         this.renewal = renewal;
+        this.divergence = new DivergenceCheck(node);
         this.metrics = metrics;
         this.status = KeeperStatus.starting(config.name(), config.advertiseHost(), config.pgPort(), config.httpPort())
                 .toBuilder().priority(config.priority()).noFailover(config.noFailover()).build();
@@ -560,60 +555,11 @@ public final class Keeper {
         }
         PostgresRole running = node.isRunning() ? (obs.role() == PostgresRole.NONE ? (writable ? PostgresRole.PRIMARY : PostgresRole.STANDBY) : obs.role())
                 : PostgresRole.NONE;
-        Divergence divergence = upstreamPrimary && data != DataState.EMPTY ? divergenceFrom(upstream, v.keepers().get(plan.upstream()), obs)
+        Divergence forked = upstreamPrimary && data != DataState.EMPTY ? divergence.check(upstream, v.keepers().get(plan.upstream()), obs, status.timeline())
                 : Divergence.UNKNOWN;
         return new Situation(me, plan, state.primary(), state.epoch(), bootstrap, v.lease(), renewal.isFresh(v.spec().renewDeadlineMs()),
                 data, plan != null && plan.reinit() && !reinitDone(state.generation()), running, upstream, upstreamPrimary, following,
-                identityProblem(v, data), divergence);
-    }
-
-    /**
-     * Whether this member's WAL goes past the point where its (primary) upstream's timeline forked off. Asked
-     * of a stopped member about to start or rewind (its WAL's end, read once per stop), and of a running
-     * standby that does not stream from an upstream on a newer timeline (its replay position: PostgreSQL
-     * then waits forever for a timeline it cannot follow). The upstream's history is read once per timeline.
-     */
-    private Divergence divergenceFrom(Endpoint upstream, KeeperStatus up, Observation obs) {
-        WalPosition position;
-        if (node.isRunning()) {
-            // The probe's timeline can be older than the replayed WAL's (after a restart, before the receiver
-            // runs); the timeline this keeper last reported never is, since it never goes down.
-            int timeline = Math.max(obs.timeline(), status.timeline());
-            if (obs.role() != PostgresRole.STANDBY || obs.streaming() || up == null || up.timeline() <= timeline) {
-                return Divergence.UNKNOWN;
-            }
-            position = new WalPosition(timeline, obs.replayLsn());
-        } else {
-            if (localWalEnd == null) {
-                localWalEnd = Optional.ofNullable(node.localWalEnd());
-                log.info("local WAL ends at {}", localWalEnd.map(p -> p.end() + " on timeline " + p.timeline())
-                        .orElse("an unknown position (pg_waldump could not tell)"));
-            }
-            if (localWalEnd.isEmpty()) {
-                return Divergence.UNKNOWN;
-            }
-            position = localWalEnd.get();
-        }
-        String key = upstream + "@" + (up == null ? 0 : up.timeline());
-        if (!key.equals(upstreamHistoryKey)) {
-            try {
-                upstreamHistory = node.historyOf(upstream);
-                upstreamHistoryKey = key;
-            } catch (IOException e) {
-                if (!String.valueOf(e.getMessage()).equals(lastDivergenceReport)) {
-                    log.warn("{}; cannot tell whether the WAL here passed its fork point", e.getMessage());
-                    lastDivergenceReport = e.getMessage();
-                }
-                return Divergence.UNKNOWN;
-            }
-        }
-        Divergence divergence = upstreamHistory.divergenceOf(position);
-        if (divergence == Divergence.DIVERGED && !key.equals(lastDivergenceReport)) {
-            log.warn("WAL here ends at {} on timeline {}, past where {}'s timeline {} forked off from it ({}): it must be rewound",
-                    position.end(), position.timeline(), upstream, upstreamHistory.timeline(), upstreamHistory.switchpoints().get(position.timeline()));
-            lastDivergenceReport = key;
-        }
-        return divergence;
+                identityProblem(v, data), forked);
     }
 
     /** The data directory belongs to another cluster when its system identifier differs from the primary's. */
@@ -650,7 +596,7 @@ public final class Keeper {
     private boolean execute(Action action, ClusterView v) {
         countAction(action);
         if (!(action instanceof Action.Hold) && !(action instanceof Action.Refuse)) {
-            localWalEnd = null;   // the data or the running state changes: read it again next time
+            divergence.forget();   // the data or the running state changes
         }
         try {
             if (action instanceof Action.Hold hold) {

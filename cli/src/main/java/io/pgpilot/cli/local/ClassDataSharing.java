@@ -42,7 +42,8 @@ public final class ClassDataSharing {
 
     private final Path dir;
     private final String classpath;
-    private final String fingerprint;
+    /** Sharing is possible: the classpath is jars only. */
+    private final boolean enabled;
 
     /**
      * For the component JVMs started from this one: with {@code ./pgpilot}, the CLI's own class directory
@@ -72,8 +73,8 @@ public final class ClassDataSharing {
             }
         }
         String candidate = String.join(File.pathSeparator, jars);
-        this.fingerprint = usable(candidate) ? fingerprint(candidate) : null;
-        this.classpath = fingerprint != null ? candidate : full;
+        this.enabled = usable(candidate) && fingerprint(candidate) != null;
+        this.classpath = enabled ? candidate : full;
     }
 
     private static boolean isCliClasses(String entry) {
@@ -96,6 +97,9 @@ public final class ClassDataSharing {
 
     /** The JVM options for a new process of {@code mainClass}: use its archive, record its class list, or nothing. */
     List<String> jvmArgs(String mainClass) {
+        // Read again at every start: a rebuild while a cluster runs must not hand a JVM an archive of other
+        // jars (it would silently start without any sharing at all).
+        String fingerprint = enabled ? fingerprint(classpath) : null;
         if (fingerprint == null) {
             return List.of();
         }
@@ -115,11 +119,19 @@ public final class ClassDataSharing {
         }
     }
 
+    /** In words, for the supervisor's log: what {@link #jvmArgs} gave a JVM. */
+    static String describe(List<String> jvmArgs) {
+        String all = String.join(" ", jvmArgs);
+        return all.contains("SharedArchiveFile") ? "class-data-sharing archive" : all.contains("DumpLoadedClassList") ? "recording its classes"
+                : "no class-data-sharing archive";
+    }
+
     /**
      * True when every one of {@code mainClasses} has an archive for these jars, or when sharing is off (so
      * there is nothing to wait for).
      */
     public boolean archived(List<String> mainClasses) {
+        String fingerprint = enabled ? fingerprint(classpath) : null;
         return fingerprint == null || mainClasses.stream().allMatch(m -> fingerprint.equals(read(stamp(m, "jsa"))) && Files.exists(file(m, "jsa")));
     }
 
@@ -128,10 +140,11 @@ public final class ClassDataSharing {
      * priority; each takes a few seconds of CPU. Failures only mean no archive: the JVMs start as before.
      */
     void buildMissing(List<String> mainClasses, Consumer<String> log) {
-        if (fingerprint == null) {
-            return;
-        }
         for (String mainClass : mainClasses) {
+            String fingerprint = enabled ? fingerprint(classpath) : null;
+            if (fingerprint == null) {
+                return;
+            }
             Path list = file(mainClass, "classlist");
             Path archive = file(mainClass, "jsa");
             if (!Files.exists(list) || !fingerprint.equals(read(stamp(mainClass, "classlist")))
@@ -148,6 +161,9 @@ public final class ClassDataSharing {
                 if (!dump.waitFor(Duration.ofMinutes(3).toSeconds(), TimeUnit.SECONDS)) {
                     dump.destroyForcibly();
                     log.accept("class-data-sharing archive for " + simpleName(mainClass) + " not built in 3 minutes; skipped");
+                } else if (!fingerprint.equals(fingerprint(classpath))) {
+                    Files.deleteIfExists(tmp);
+                    log.accept("class-data-sharing archive for " + simpleName(mainClass) + " dropped: the jars changed while it was built");
                 } else if (dump.exitValue() == 0 && Files.exists(tmp)) {
                     Files.move(tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     Files.writeString(stamp(mainClass, "jsa"), fingerprint);

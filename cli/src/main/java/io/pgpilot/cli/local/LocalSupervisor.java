@@ -186,12 +186,13 @@ public final class LocalSupervisor {
                 "--pg-port", Integer.toString(keeper.pgPort()), "--http-port", Integer.toString(keeper.httpPort()),
                 "--superuser-password-file", layout.superuserPassword().toString(),
                 "--replication-password-file", layout.replicationPassword().toString()));
-        JavaProcess process = JavaProcess.start(name, sharing.classpath(), KEEPER_MAIN, sharing.jvmArgs(KEEPER_MAIN), args, layout.log(name), Map.of());
+        List<String> jvm = sharing.jvmArgs(KEEPER_MAIN);
+        JavaProcess process = JavaProcess.start(name, sharing.classpath(), KEEPER_MAIN, jvm, args, layout.log(name), Map.of());
         keepers.put(name, process);
         exitReported.remove(name);
         terminating.remove(name);
         pods.reportRunning(name, count, process.pid());
-        log(name + ": keeper started (pid " + process.pid() + ", PostgreSQL port " + keeper.pgPort() + ")");
+        log(name + ": keeper started (pid " + process.pid() + ", PostgreSQL port " + keeper.pgPort() + ", " + ClassDataSharing.describe(jvm) + ")");
     }
 
     private void startService(String name) throws IOException {

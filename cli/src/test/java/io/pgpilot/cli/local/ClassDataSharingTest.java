@@ -65,6 +65,20 @@ class ClassDataSharingTest {
     }
 
     @Test
+    void aJarRebuiltWhileTheClusterRunsIsNoticedAtTheNextStart() throws Exception {
+        ClassDataSharing sharing = new ClassDataSharing(tmp.resolve("cds"), jars());
+        sharing.jvmArgs(KEEPER);
+        Files.writeString(tmp.resolve("cds/KeeperMain.jsa"), "archive");
+        Files.copy(tmp.resolve("cds/KeeperMain.classlist.stamp"), tmp.resolve("cds/KeeperMain.jsa.stamp"));
+        assertThat(sharing.jvmArgs(KEEPER)).singleElement().asString().startsWith("-XX:SharedArchiveFile=");
+
+        // The JVM would refuse that archive without a word and start with no sharing at all.
+        Files.setLastModifiedTime(tmp.resolve("a.jar"), FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        assertThat(sharing.jvmArgs(KEEPER)).containsExactly("-XX:DumpLoadedClassList=" + tmp.resolve("cds/KeeperMain.classlist"));
+        assertThat(sharing.archived(List.of(KEEPER))).isFalse();
+    }
+
+    @Test
     void aClasspathWithOtherDirectoriesGetsNoSharingAndKeepsEveryEntry() throws Exception {
         Path testClasses = Files.createDirectories(tmp.resolve("target/test-classes"));
         String classpath = jars() + File.pathSeparator + testClasses;

@@ -30,6 +30,10 @@ public final class KeeperProcess implements AutoCloseable {
     }
 
     public KeeperProcess start() {
+        if (process != null && process.isAlive()) {
+            // A retried test step starts it again: two keepers on one data directory would outlive the test.
+            process.close();
+        }
         try {
             process = JavaProcess.start(name, KeeperMain.class.getName(), args, log, Map.of());
             return this;

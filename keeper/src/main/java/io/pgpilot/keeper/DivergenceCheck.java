@@ -1,0 +1,93 @@
+package io.pgpilot.keeper;
+
+import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.keeper.converge.Divergence;
+import io.pgpilot.keeper.postgres.Endpoint;
+import io.pgpilot.keeper.postgres.Observation;
+import io.pgpilot.keeper.postgres.PostgresNode;
+import io.pgpilot.keeper.postgres.TimelineHistory;
+import io.pgpilot.keeper.postgres.WalPosition;
+import java.io.IOException;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether this member's WAL goes past the point where its (primary) upstream's timeline forked off from
+ * it. Asked of a stopped member about to start or rewind (where its WAL ends, read once per stop), and of a
+ * running standby that does not stream from an upstream on a newer timeline (its replay position: PostgreSQL
+ * then waits forever for a timeline it cannot follow). The upstream's history is read once per timeline.
+ * Used by the convergence thread only.
+ */
+final class DivergenceCheck {
+
+    private static final Logger log = LoggerFactory.getLogger(DivergenceCheck.class);
+
+    private final PostgresNode node;
+    /** Where the WAL here ends while PostgreSQL is stopped: null = not read since it last ran or changed. */
+    private Optional<WalPosition> localWalEnd;
+    private TimelineHistory upstreamHistory;
+    private String upstreamHistoryKey;
+    private String lastReport;
+
+    DivergenceCheck(PostgresNode node) {
+        this.node = node;
+    }
+
+    /** The data or the running state is about to change (a start, a stop, a rewind...): read the WAL's end again next time. */
+    void forget() {
+        localWalEnd = null;
+    }
+
+    /**
+     * @param up                the upstream's published status
+     * @param reportedTimeline  the timeline this keeper last reported, which never goes down; the probe's can be
+     *                          older than the replayed WAL's (after a restart, before the receiver runs)
+     */
+    Divergence check(Endpoint upstream, KeeperStatus up, Observation obs, int reportedTimeline) {
+        WalPosition position;
+        if (node.isRunning()) {
+            int timeline = Math.max(obs.timeline(), reportedTimeline);
+            if (obs.role() != PostgresRole.STANDBY || obs.streaming() || up == null || up.timeline() <= timeline) {
+                return Divergence.UNKNOWN;
+            }
+            position = new WalPosition(timeline, obs.replayLsn());
+        } else {
+            if (localWalEnd == null) {
+                localWalEnd = Optional.ofNullable(node.localWalEnd());
+                log.info("local WAL ends at {}", localWalEnd.map(p -> p.end() + " on timeline " + p.timeline())
+                        .orElse("an unknown position (pg_waldump could not tell)"));
+            }
+            if (localWalEnd.isEmpty()) {
+                return Divergence.UNKNOWN;
+            }
+            position = localWalEnd.get();
+        }
+        String key = upstream + "@" + (up == null ? 0 : up.timeline());
+        if (!key.equals(upstreamHistoryKey)) {
+            try {
+                upstreamHistory = node.historyOf(upstream);
+                upstreamHistoryKey = key;
+            } catch (IOException e) {
+                report(e.getMessage(), e.getMessage() + "; cannot tell whether the WAL here passed its fork point");
+                return Divergence.UNKNOWN;
+            }
+        }
+        Divergence divergence = upstreamHistory.divergenceOf(position);
+        if (divergence == Divergence.DIVERGED) {
+            report(key, "WAL here ends at " + position.end() + " on timeline " + position.timeline() + ", past where " + upstream + "'s timeline "
+                    + upstreamHistory.timeline() + " forked off from it (" + upstreamHistory.switchpoints().get(position.timeline())
+                    + "): it must be rewound");
+        }
+        return divergence;
+    }
+
+    /** One line per distinct finding, not one per convergence pass. */
+    private void report(String what, String line) {
+        if (!String.valueOf(what).equals(lastReport)) {
+            log.warn("{}", line);
+            lastReport = what;
+        }
+    }
+}
