@@ -45,9 +45,13 @@ public record PostgresCommands(Path binDir, String runAs) {
         return wrap(List.of(tool("pg_rewind"), "--target-pgdata=" + pgdata, "--source-server=" + sourceConninfo, "--progress"));
     }
 
-    /** Reads WAL on {@code timeline} from {@code start} to its end, printing only the error that marks the end. */
-    public List<String> waldump(Path walDir, int timeline, String start) {
-        return wrap(List.of(tool("pg_waldump"), "--quiet", "--path=" + walDir, "--timeline=" + timeline, "--start=" + start));
+    /**
+     * Reads WAL from {@code start} to its end, printing only the error that marks the end. The segment file
+     * that holds {@code start} is named: without it pg_waldump takes the segment size from whichever file it
+     * lists first, and a zero-filled segment made ready for later use stops it there.
+     */
+    public List<String> waldump(Path walDir, String startSegment, String start) {
+        return wrap(List.of(tool("pg_waldump"), "--quiet", "--path=" + walDir, "--start=" + start, startSegment));
     }
 
     public List<String> controldata(Path pgdata) {

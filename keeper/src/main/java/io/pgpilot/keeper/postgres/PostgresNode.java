@@ -200,6 +200,11 @@ public final class PostgresNode {
         return null;
     }
 
+    /** The name of the WAL segment file that holds {@code position} on {@code timeline}. */
+    static String segmentName(int timeline, Lsn position) {
+        return String.format("%08X%08X%08X", timeline, position.value() >>> 32, (position.value() & 0xFFFFFFFFL) / WAL_SEGMENT_BYTES);
+    }
+
     /** The first position of a WAL segment, from the last 16 hex digits of its file name. */
     private static Lsn segmentStart(String logAndSegment) {
         return new Lsn((Long.parseLong(logAndSegment.substring(0, 8), 16) << 32) + Long.parseLong(logAndSegment.substring(8, 16), 16) * WAL_SEGMENT_BYTES);
@@ -250,7 +255,7 @@ public final class PostgresNode {
             // A timeline newer than the checkpoint's: its WAL starts in its first segment here.
             start = segmentStart(first.substring(8)).toString();
         }
-        CommandRunner.Result dump = runner.capture(commands.waldump(walDir, timeline, start), Duration.ofSeconds(60));
+        CommandRunner.Result dump = runner.capture(commands.waldump(walDir, segmentName(timeline, Lsn.parse(start)), start), Duration.ofSeconds(60));
         WalPosition end = walEnd(timeline, dump.output());
         if (end != null) {
             return end;

@@ -29,6 +29,12 @@ class WalEndTest {
     }
 
     @Test
+    void theSegmentFileOfAPositionIsNamedAsPostgresNamesIt() {
+        assertThat(PostgresNode.segmentName(16, Lsn.parse("0/5FA4FE0"))).isEqualTo("000000100000000000000005");
+        assertThat(PostgresNode.segmentName(1, Lsn.parse("1/A0000000"))).isEqualTo("0000000100000001000000A0");
+    }
+
+    @Test
     void anythingElseIsUnknown() {
         assertThat(PostgresNode.walEnd(2, "pg_waldump: error: could not find file \"000000010000000000000005\": No such file")).isNull();
         assertThat(PostgresNode.walEnd(1, "pg_waldump: error: invalid magic number 0000 in WAL segment 000000010000000000000003, LSN 0/3000000, offset 0"))
