@@ -46,12 +46,13 @@ public record PostgresCommands(Path binDir, String runAs) {
     }
 
     /**
-     * Reads WAL from {@code start} to its end, printing only the error that marks the end. The segment file
-     * that holds {@code start} is named: without it pg_waldump takes the segment size from whichever file it
-     * lists first, and a zero-filled segment made ready for later use stops it there.
+     * Reads WAL from {@code start} to its end, at most to the end of {@code lastSegment}, printing only the
+     * error that marks the end. The segment files are named: without them pg_waldump takes the segment size
+     * from whichever file it lists first (a zero-filled segment made ready for later use stops it there), and
+     * with the first alone it reads that one segment only.
      */
-    public List<String> waldump(Path walDir, String startSegment, String start) {
-        return wrap(List.of(tool("pg_waldump"), "--quiet", "--path=" + walDir, "--start=" + start, startSegment));
+    public List<String> waldump(Path walDir, String start, String firstSegment, String lastSegment) {
+        return wrap(List.of(tool("pg_waldump"), "--quiet", "--path=" + walDir, "--start=" + start, firstSegment, lastSegment));
     }
 
     public List<String> controldata(Path pgdata) {

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,6 +40,8 @@ public final class PostgresNode {
      * or a record with a bad link "at X"; X is where the next record would begin.
      */
     private static final Pattern WAL_END = Pattern.compile("error in WAL record at [0-9A-F]+/[0-9A-F]+: .* at ([0-9A-F]+/[0-9A-F]+)");
+    /** pg_waldump's last word when the WAL ends where a zero-filled page begins (a segment made ready for later use). */
+    private static final Pattern EMPTY_SEGMENT = Pattern.compile("invalid magic number 0000 in log segment ([0-9A-F]{8})([0-9A-F]{16}), offset (\\d+)");
     /** pg_waldump's last word when the next segment file does not exist: timeline, then log and segment number. */
     private static final Pattern MISSING_SEGMENT = Pattern.compile("could not find file \"([0-9A-F]{8})([0-9A-F]{16})\"");
     /** PostgreSQL's default, which pgpilot does not change (initdb --wal-segsize is not exposed). */
@@ -191,6 +194,10 @@ public final class PostgresNode {
         if (end.find()) {
             return new WalPosition(timeline, Lsn.parse(end.group(1)));
         }
+        Matcher emptyPage = EMPTY_SEGMENT.matcher(output);
+        if (emptyPage.find() && Integer.parseInt(emptyPage.group(1), 16) == timeline) {
+            return new WalPosition(timeline, new Lsn(segmentStart(emptyPage.group(2)).value() + Long.parseLong(emptyPage.group(3))));
+        }
         Matcher missing = MISSING_SEGMENT.matcher(output);
         if (missing.find() && Integer.parseInt(missing.group(1), 16) == timeline) {
             // The WAL runs to the end of the last segment here (a fresh clone, a switch at a segment boundary).
@@ -239,26 +246,37 @@ public final class PostgresNode {
         int timeline = Integer.parseInt(redoTimeline.group(1));
         String start = redo.group(1);
         Path walDir = area.pgdata().resolve("pg_wal");
-        String first = null;
+        List<String> segments;
         try (var files = Files.list(walDir)) {
-            for (String name : files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted().toList()) {
-                int tli = Integer.parseInt(name.substring(0, 8), 16);
-                if (tli > timeline) {
-                    timeline = tli;
-                    first = name;
-                }
-            }
+            segments = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted().toList();
         } catch (IOException e) {
             return null;
         }
-        if (first != null) {
-            // A timeline newer than the checkpoint's: its WAL starts in its first segment here.
-            start = segmentStart(first.substring(8)).toString();
+        // The newest timeline with segments here: a standby that followed a promotion has WAL on it before its
+        // next restartpoint moves the control file's timeline.
+        for (String name : segments) {
+            int tli = Integer.parseInt(name.substring(0, 8), 16);
+            if (tli > timeline) {
+                timeline = tli;
+                start = segmentStart(name.substring(8)).toString();   // its WAL starts in its first segment here
+            }
         }
-        CommandRunner.Result dump = runner.capture(commands.waldump(walDir, segmentName(timeline, Lsn.parse(start)), start), Duration.ofSeconds(60));
+        String prefix = String.format("%08X", timeline);
+        List<String> onTimeline = segments.stream().filter(n -> n.startsWith(prefix)).toList();
+        String first = segmentName(timeline, Lsn.parse(start));
+        if (onTimeline.isEmpty() || !onTimeline.contains(first)) {
+            log.info("no WAL segment {} in {} to read from", first, walDir);
+            return null;
+        }
+        String last = onTimeline.get(onTimeline.size() - 1);
+        CommandRunner.Result dump = runner.capture(commands.waldump(walDir, start, first, last), Duration.ofSeconds(60));
         WalPosition end = walEnd(timeline, dump.output());
         if (end != null) {
             return end;
+        }
+        if (dump.ok() && dump.output().isBlank()) {
+            // Valid to the very end of the last segment here (a fresh clone): the next one is where it ends.
+            return new WalPosition(timeline, new Lsn(segmentStart(last.substring(8)).value() + WAL_SEGMENT_BYTES));
         }
         log.info("pg_waldump on timeline {} from {} did not name where the WAL ends: {}", timeline, start, dump.output().strip());
         return null;

@@ -29,6 +29,14 @@ class WalEndTest {
     }
 
     @Test
+    void aZeroFilledPageMarksTheEndAtItsStart() {
+        String out = "pg_waldump: error: error in WAL record at 0/5FFFF88: invalid magic number 0000 in log segment 000000100000000000000006, offset 0";
+        assertThat(PostgresNode.walEnd(16, out)).isEqualTo(new WalPosition(16, Lsn.parse("0/6000000")));
+        assertThat(PostgresNode.walEnd(16, "invalid magic number 0000 in log segment 000000100000000000000006, offset 8192"))
+                .isEqualTo(new WalPosition(16, Lsn.parse("0/6002000")));
+    }
+
+    @Test
     void theSegmentFileOfAPositionIsNamedAsPostgresNamesIt() {
         assertThat(PostgresNode.segmentName(16, Lsn.parse("0/5FA4FE0"))).isEqualTo("000000100000000000000005");
         assertThat(PostgresNode.segmentName(1, Lsn.parse("1/A0000000"))).isEqualTo("0000000100000001000000A0");
@@ -37,8 +45,10 @@ class WalEndTest {
     @Test
     void anythingElseIsUnknown() {
         assertThat(PostgresNode.walEnd(2, "pg_waldump: error: could not find file \"000000010000000000000005\": No such file")).isNull();
-        assertThat(PostgresNode.walEnd(1, "pg_waldump: error: invalid magic number 0000 in WAL segment 000000010000000000000003, LSN 0/3000000, offset 0"))
-                .isNull();
+        assertThat(PostgresNode.walEnd(1, "pg_waldump: error: invalid magic number 0000 in log segment 000000020000000000000003, offset 0"))
+                .as("another timeline's segment").isNull();
+        assertThat(PostgresNode.walEnd(1, "pg_waldump: error: invalid magic number D110 in log segment 000000010000000000000003, offset 0"))
+                .as("a page of another kind of file").isNull();
         assertThat(PostgresNode.walEnd(1, "")).isNull();
     }
 }
