@@ -10,6 +10,7 @@ import io.pgpilot.keeper.postgres.TimelineHistory;
 import io.pgpilot.keeper.postgres.WalPosition;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * it. Asked of a stopped member about to start or rewind (where its WAL ends, read once per stop), and of a
  * running standby that does not stream from an upstream on a newer timeline (its replay position: PostgreSQL
  * then waits forever for a timeline it cannot follow). The upstream's history is read once per timeline.
- * Used by the convergence thread only.
+ * Used by the convergence thread, except {@link #readAhead} at the keeper's start.
  */
 final class DivergenceCheck {
 
@@ -26,7 +27,7 @@ final class DivergenceCheck {
 
     private final PostgresNode node;
     /** Where the WAL here ends while PostgreSQL is stopped: null = not read since it last ran or changed. */
-    private Optional<WalPosition> localWalEnd;
+    private volatile CompletableFuture<Optional<WalPosition>> localWalEnd;
     private TimelineHistory upstreamHistory;
     private String upstreamHistoryKey;
     private String lastReport;
@@ -38,6 +39,26 @@ final class DivergenceCheck {
     /** The data or the running state is about to change (a start, a stop, a rewind...): read the WAL's end again next time. */
     void forget() {
         localWalEnd = null;
+    }
+
+    /**
+     * Starts reading where the WAL here ends, in the background: at a keeper's start (two tool runs, a few
+     * hundred milliseconds on a busy machine) it overlaps the first reads of the cluster instead of following them.
+     */
+    void readAhead() {
+        if (localWalEnd == null && !node.isRunning()) {
+            localWalEnd = CompletableFuture.supplyAsync(this::readLocalWalEnd, task -> {
+                Thread t = new Thread(task, "keeper-wal-end");
+                t.setDaemon(true);
+                t.start();
+            });
+        }
+    }
+
+    private Optional<WalPosition> readLocalWalEnd() {
+        Optional<WalPosition> end = Optional.ofNullable(node.localWalEnd());
+        log.info("local WAL ends at {}", end.map(p -> p.end() + " on timeline " + p.timeline()).orElse("an unknown position (pg_waldump could not tell)"));
+        return end;
     }
 
     /**
@@ -54,15 +75,13 @@ final class DivergenceCheck {
             }
             position = new WalPosition(timeline, obs.replayLsn());
         } else {
-            if (localWalEnd == null) {
-                localWalEnd = Optional.ofNullable(node.localWalEnd());
-                log.info("local WAL ends at {}", localWalEnd.map(p -> p.end() + " on timeline " + p.timeline())
-                        .orElse("an unknown position (pg_waldump could not tell)"));
-            }
-            if (localWalEnd.isEmpty()) {
+            readAhead();
+            CompletableFuture<Optional<WalPosition>> reading = localWalEnd;
+            Optional<WalPosition> end = reading == null ? Optional.empty() : reading.join();
+            if (end.isEmpty()) {
                 return Divergence.UNKNOWN;
             }
-            position = localWalEnd.get();
+            position = end.get();
         }
         String key = upstream + "@" + (up == null ? 0 : up.timeline());
         if (!key.equals(upstreamHistoryKey)) {

@@ -197,6 +197,7 @@ public final class Keeper {
         node.area().prepare();
         node.writePassfile();
         offlineSystemIdentifier = node.systemIdentifier();
+        divergence.readAhead();
         status = carriedOver(status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build());
         try {
             watch = store.watchSignificant(this::nudge);
