@@ -78,6 +78,7 @@ public final class Keeper {
     private final PostgresNode node;
     private final RenewalClock renewal;
     private final DivergenceCheck divergence;
+    private final StatusPublication publication;
     private final PrometheusMeterRegistry metrics;
     private final ReentrantLock actionLock = new ReentrantLock();
     private final Object wake = new Object();
@@ -86,10 +87,6 @@ public final class Keeper {
     /** Wakes the heartbeat early when something significant changed in the cluster or in this keeper. */
     private final Object beat = new Object();
     private volatile boolean nudged;
-    private volatile String publishedCondition = "";
-    private volatile Lsn publishedReceived = Lsn.ZERO;
-    /** The furthest final position another member published at a clean stop: a handoff may be waiting on it. */
-    private volatile Lsn handoffFloor;
     private long lastFullBeatNanos;
     private AutoCloseable watch;
     private final java.util.concurrent.CountDownLatch postgresStopped = new java.util.concurrent.CountDownLatch(1);
@@ -111,7 +108,6 @@ public final class Keeper {
     private volatile MemberState busyState;
     private volatile long lastFenceMillis = -1;
     private volatile String offlineSystemIdentifier;
-    private String ownLeaseVersion;
     private String lastCorruptReport;
     private String lastHeartbeatError;
     private Thread heartbeatThread;
@@ -128,6 +124,7 @@ public final class Keeper {
         this.node = node;
         this.renewal = renewal;
         this.divergence = new DivergenceCheck(node);
+        this.publication = new StatusPublication(store);
         this.metrics = metrics;
         this.status = KeeperStatus.starting(config.name(), config.advertiseHost(), config.pgPort(), config.httpPort())
                 .toBuilder().priority(config.priority()).noFailover(config.noFailover()).build();
@@ -358,8 +355,8 @@ public final class Keeper {
         view = new ClusterView(spec, state, lease, Map.copyOf(keepers));
         Lsn floor = keepers.entrySet().stream().filter(e -> !e.getKey().equals(me)).map(e -> e.getValue().finalLsn())
                 .filter(java.util.Objects::nonNull).max(Lsn::compareTo).orElse(null);
-        handoffFloor = floor;
-        if (floor != null && floor.isAfter(publishedReceived) && observation.role() == PostgresRole.STANDBY && node.isRunning()) {
+        publication.handoffFloor(floor);
+        if (publication.handoffAhead(floor) && observation.role() == PostgresRole.STANDBY && node.isRunning()) {
             // A stopped primary just published where its WAL ends and a switchover waits for a standby to
             // report it: look at this standby's position now instead of at the next convergence pass.
             Observation fresh = node.probe().observe();
@@ -369,8 +366,8 @@ public final class Keeper {
             }
         }
         KeeperStatus current = status;
-        if (full || mustPublish(current)) {
-            publish(current);
+        if (full || publication.due(current)) {
+            publication.publish(current);
         }
         if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && !plannedPrimary && !writable
                 && (!node.isRunning() || observation.role() == PostgresRole.STANDBY)) {
@@ -383,32 +380,10 @@ public final class Keeper {
         }
     }
 
-    /**
-     * Publish before the next full heartbeat when the condition changed, or when this member has just
-     * received the final position a stopped primary published: a switchover waits for exactly that, and
-     * a position alone is not part of the condition.
-     */
-    private boolean mustPublish(KeeperStatus s) {
-        Lsn floor = handoffFloor;
-        boolean reachedFloor = floor != null && !floor.isAfter(s.receivedLsn()) && floor.isAfter(publishedReceived);
-        return reachedFloor || !s.condition().equals(publishedCondition);
-    }
-
     private void reportCorrupt(String text) {
         if (!text.equals(lastCorruptReport)) {
             log.error(text);
             lastCorruptReport = text;
-        }
-    }
-
-    private synchronized void publish(KeeperStatus s) {
-        Write<KeeperStatus> written = store.publishKeeperStatus(s, ownLeaseVersion);
-        if (written instanceof Write.Written<KeeperStatus> w) {
-            ownLeaseVersion = w.resourceVersion();
-            publishedCondition = s.condition();
-            publishedReceived = s.receivedLsn();
-        } else {
-            ownLeaseVersion = null;
         }
     }
 
@@ -529,7 +504,7 @@ public final class Keeper {
                 schemaWarmedUp = true;
                 warmUpSchemaCode();
             }
-            if (mustPublish(status)) {
+            if (publication.due(status)) {
                 // Promoted, demoted, stopped streaming...: the sentinel and the proxy should hear it now.
                 nudge();
             }
@@ -783,7 +758,7 @@ public final class Keeper {
     private void publishQuietly() {
         status = buildStatus(Observation.unreachable("busy"), view, null);
         try {
-            publish(status);
+            publication.publish(status);
         } catch (RuntimeException e) {
             log.debug("status not published: {}", e.getMessage());
         }
@@ -886,7 +861,7 @@ public final class Keeper {
         status = status.toBuilder().role(PostgresRole.NONE).state(MemberState.STOPPED).healthy(false).pid(0).epoch(0)
                 .finalLsn(finalLsn).message("stopped on request").build();
         try {
-            publish(status);
+            publication.publish(status);
             // Released by whoever holds it, also a fenced primary: PostgreSQL is down, which is what the sentinel needs to know.
             Read<PrimaryLease> lease = store.readPrimaryLease();
             if (lease instanceof Read.Found<PrimaryLease> found && found.value().isHeldBy(config.name())) {
