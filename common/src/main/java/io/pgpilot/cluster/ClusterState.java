@@ -46,7 +46,7 @@ public record ClusterState(
     }
 
     public static ClusterState fromJson(String json) {
-        return ClusterJson.read(json, ClusterState.class);
+        return ClusterJson.readWritten(json, ClusterState.class);
     }
 
     public String toJson() {

@@ -72,7 +72,7 @@ public record KeeperStatus(
     }
 
     public static KeeperStatus fromJson(String json) {
-        return ClusterJson.read(json, KeeperStatus.class);
+        return ClusterJson.readWritten(json, KeeperStatus.class);
     }
 
     public String toJson() {

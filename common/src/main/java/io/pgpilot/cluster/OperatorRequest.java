@@ -40,7 +40,7 @@ public record OperatorRequest(String id, String action, String target, String st
     }
 
     public static OperatorRequest fromJson(String json) {
-        return ClusterJson.read(json, OperatorRequest.class);
+        return ClusterJson.readWritten(json, OperatorRequest.class);
     }
 
     public String toJson() {

@@ -36,7 +36,7 @@ final class Significance {
             return "";
         }
         try {
-            return ClusterJson.read(json, KeeperStatus.class).condition();
+            return ClusterJson.readWritten(json, KeeperStatus.class).condition();
         } catch (RuntimeException e) {
             return json;
         }

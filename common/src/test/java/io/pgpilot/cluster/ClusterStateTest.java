@@ -39,6 +39,18 @@ class ClusterStateTest {
     }
 
     @Test
+    void whatANewerVersionWritesIsReadButAHandWrittenTypoInTheSpecIsNot() {
+        // A rolling upgrade: a newer keeper or sentinel adds a field this version does not know.
+        KeeperStatus status = KeeperStatus.starting("k1", "127.0.0.1", 5432, 8008);
+        String newerStatus = status.toJson().replaceFirst("\\{", "{\"addedInALaterVersion\": [1, 2], ");
+        assertThat(KeeperStatus.fromJson(newerStatus)).isEqualTo(status);
+        String newerState = ClusterState.INITIAL.toJson().replaceFirst("\\{", "{\"addedInALaterVersion\": {\"x\": 1}, ");
+        assertThat(ClusterState.fromJson(newerState)).isEqualTo(ClusterState.INITIAL);
+        assertThatThrownBy(() -> ClusterSpec.fromJson("{\"replicas\": 3, \"synchronusMode\": true}"))
+                .isInstanceOf(ClusterJson.MalformedObjectException.class).hasMessageContaining("synchronusMode");
+    }
+
+    @Test
     void operatorRequestRoundTripsWithoutDerivedFields() {
         OperatorRequest request = OperatorRequest.pending(OperatorRequest.SWITCHOVER, "k1");
         assertThat(ClusterJson.mapper().readTree(request.toJson()).has("pending")).as("derived isPending() is not a field").isFalse();
