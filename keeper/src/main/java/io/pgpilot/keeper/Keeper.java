@@ -40,6 +40,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -189,13 +190,16 @@ public final class Keeper {
         return firstConverged.await(max.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Starts the three threads; {@code httpPort} is the port the HTTP API really listens on. */
-    public void start(int httpPort) throws IOException {
+    /**
+     * Starts the three threads; {@code httpPort} is the port the HTTP API really listens on, and
+     * {@code keepersAtStart} the keeper statuses read at the process's start (for {@link #carriedOver}).
+     */
+    public void start(int httpPort, CompletableFuture<List<KeeperRecord>> keepersAtStart) throws IOException {
         node.area().prepare();
         node.writePassfile();
         offlineSystemIdentifier = node.systemIdentifier();
         divergence.readAhead();
-        status = carriedOver(status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build());
+        status = carriedOver(status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build(), keepersAtStart);
         try {
             watch = store.watchSignificant(this::nudge);
         } catch (RuntimeException e) {
@@ -215,9 +219,9 @@ public final class Keeper {
      * make a whole-cluster restart in synchronous mode wait forever (no standby provably has every commit).
      * Only for the same data directory (system identifier); anything else starts from nothing.
      */
-    private KeeperStatus carriedOver(KeeperStatus fresh) {
+    private KeeperStatus carriedOver(KeeperStatus fresh, CompletableFuture<List<KeeperRecord>> keepers) {
         try {
-            for (KeeperRecord record : store.listKeepers()) {
+            for (KeeperRecord record : ParallelReads.join(keepers)) {
                 if (record.keeper().equals(config.name()) && record.status() instanceof Read.Found<KeeperStatus> found
                         && fresh.systemIdentifier() != null && fresh.systemIdentifier().equals(found.value().systemIdentifier())) {
                     KeeperStatus before = found.value();

@@ -9,11 +9,14 @@ import io.pgpilot.keeper.postgres.PostgresNode;
 import io.pgpilot.keeper.postgres.PostgresProbe;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.ParallelReads;
 import io.pgpilot.store.Read;
 import io.pgpilot.store.StoreUnavailableException;
 import io.pgpilot.time.MonotonicClock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.Banner;
@@ -49,7 +52,10 @@ public final class KeeperMain {
         ClusterStore store = config.kube().store(API_REQUEST_TIMEOUT);
         PostgresProbe probe = new PostgresProbe(config.localHost(), config.pgPort(), config.passwords().superuser());
         PostgresNode node = new PostgresNode(config.workArea(), config.commands(), config.passwords(), probe);
-        String foreign = foreignData(config, store, node);
+        // Read once, at the same time as the rest: the data check below and the keeper's carry-over of its last
+        // status both need it, and every request counts in a restarted member's rejoin.
+        CompletableFuture<List<KeeperRecord>> keepersAtStart = ParallelReads.start(store::listKeepers);
+        String foreign = foreignData(config, store, node, keepersAtStart);
         if (foreign != null) {
             System.err.println("keeper cannot start:\n  - " + foreign);
             System.exit(2);
@@ -71,7 +77,7 @@ public final class KeeperMain {
                 }
             }, "keeper-shutdown"));
             if (early) {
-                keeper.start(config.httpPort());
+                keeper.start(config.httpPort(), keepersAtStart);
                 if (!keeper.awaitFirstConvergence(WEB_SERVER_DEFERRAL)) {
                     log.info("not converged after {} s; starting the HTTP API meanwhile", WEB_SERVER_DEFERRAL.toSeconds());
                 }
@@ -81,7 +87,7 @@ public final class KeeperMain {
             context.set(webServer(config, keeper).run());
             int httpPort = ((WebServerApplicationContext) context.get()).getWebServer().getPort();
             if (!early) {
-                keeper.start(httpPort);
+                keeper.start(httpPort, keepersAtStart);
             }
         } catch (Exception e) {
             log.error("keeper cannot start: {}", e.getMessage(), e);
@@ -109,7 +115,7 @@ public final class KeeperMain {
      * belongs to another cluster: refuse to start rather than stream into or rewind it. When the API server
      * cannot be reached the check is left to the keeper's loop, which refuses the same way.
      */
-    static String foreignData(KeeperConfig config, ClusterStore store, PostgresNode node) {
+    static String foreignData(KeeperConfig config, ClusterStore store, PostgresNode node, CompletableFuture<List<KeeperRecord>> keepers) {
         if (config.workArea().pgdataEmpty()) {
             return null;
         }
@@ -124,7 +130,7 @@ public final class KeeperMain {
                 return null;
             }
             String primary = found.value().primary();
-            for (KeeperRecord record : store.listKeepers()) {
+            for (KeeperRecord record : ParallelReads.join(keepers)) {
                 if (record.keeper().equals(primary) && record.status() instanceof Read.Found<KeeperStatus> status) {
                     String theirs = status.value().systemIdentifier();
                     if (theirs != null && !theirs.equals(mine)) {

@@ -54,6 +54,7 @@ public final class PostgresNode {
     private final Passwords passwords;
     private final PostgresProbe probe;
     private volatile Postmaster postmaster;
+    private volatile String systemIdentifier;
 
     public PostgresNode(WorkArea area, PostgresCommands commands, Passwords passwords, PostgresProbe probe) {
         this.area = area;
@@ -102,6 +103,7 @@ public final class PostgresNode {
 
     /** initdb into an empty data directory; the superuser password goes through a file only PostgreSQL's user can read. */
     public void initdb() throws IOException {
+        systemIdentifier = null;
         Path pgdata = area.pgdata();
         if (!Files.exists(pgdata)) {
             Files.createDirectory(pgdata);
@@ -121,6 +123,7 @@ public final class PostgresNode {
      * when complete, then marked as a standby.
      */
     public void cloneFrom(Endpoint upstream, String slot) throws IOException {
+        systemIdentifier = null;
         Path target = area.cloneTarget();
         WorkArea.deleteTree(target);
         Files.createDirectory(target);
@@ -415,9 +418,17 @@ public final class PostgresNode {
         return created;
     }
 
-    /** The data directory's system identifier, read offline with pg_controldata; null when there is no data directory. */
+    /**
+     * The data directory's system identifier, read offline with pg_controldata; null when there is no data
+     * directory. Read once: only initdb and a clone give the directory another one.
+     */
     public String systemIdentifier() {
-        return controlField(SYSID);
+        String known = systemIdentifier;
+        if (known == null) {
+            known = controlField(SYSID);
+            systemIdentifier = known;
+        }
+        return known;
     }
 
     /** After a clean shutdown, the shutdown checkpoint's position: the last WAL this member wrote. */
