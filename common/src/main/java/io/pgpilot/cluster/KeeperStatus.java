@@ -1,6 +1,7 @@
 package io.pgpilot.cluster;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a keeper reports about itself each heartbeat, in an annotation on its own Lease. Observed facts
@@ -29,6 +30,9 @@ import java.util.List;
  * @param finalLsn          after a clean shutdown, the last WAL position written; zero otherwise
  * @param message           the keeper's last error or noteworthy fact, null when none
  * @param synchronousStandbys primary: the standbys PostgreSQL currently counts as synchronous
+ * @param timelineHistory   primary: where each earlier timeline of its data ended (its timeline history file,
+ *                          by timeline), so a member coming back can tell whether its WAL diverged without
+ *                          connecting; empty when not read yet, and on timeline 1
  */
 public record KeeperStatus(
         String name,
@@ -53,7 +57,8 @@ public record KeeperStatus(
         String upstream,
         Lsn finalLsn,
         String message,
-        List<String> synchronousStandbys) {
+        List<String> synchronousStandbys,
+        Map<Integer, Lsn> timelineHistory) {
 
     public KeeperStatus {
         writeLsn = writeLsn == null ? Lsn.ZERO : writeLsn;
@@ -63,12 +68,13 @@ public record KeeperStatus(
         role = role == null ? PostgresRole.NONE : role;
         state = state == null ? MemberState.INITIALIZING : state;
         synchronousStandbys = synchronousStandbys == null ? List.of() : List.copyOf(synchronousStandbys);
+        timelineHistory = timelineHistory == null ? Map.of() : Map.copyOf(timelineHistory);
     }
 
     /** A keeper that has just started and knows nothing yet about its PostgreSQL. */
     public static KeeperStatus starting(String name, String host, int port, int httpPort) {
         return new KeeperStatus(name, host, port, httpPort, PostgresRole.NONE, MemberState.INITIALIZING, false, null, 0,
-                Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, 0, 0, 0, false, 0, 0, 0, null, Lsn.ZERO, null, List.of());
+                Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, 0, 0, 0, false, 0, 0, 0, null, Lsn.ZERO, null, List.of(), Map.of());
     }
 
     public static KeeperStatus fromJson(String json) {
@@ -121,6 +127,7 @@ public record KeeperStatus(
         private Lsn finalLsn;
         private String message;
         private List<String> synchronousStandbys;
+        private Map<Integer, Lsn> timelineHistory;
 
         private Builder(KeeperStatus from) {
             name = from.name;
@@ -146,6 +153,7 @@ public record KeeperStatus(
             finalLsn = from.finalLsn;
             message = from.message;
             synchronousStandbys = from.synchronousStandbys;
+            timelineHistory = from.timelineHistory;
         }
 
         public Builder name(String value) {
@@ -258,13 +266,18 @@ public record KeeperStatus(
             return this;
         }
 
+        public Builder timelineHistory(Map<Integer, Lsn> value) {
+            timelineHistory = value;
+            return this;
+        }
+
         public Builder synchronousStandbys(List<String> value) {
             synchronousStandbys = value;
             return this;
         }
 
         public KeeperStatus build() {
-            return new KeeperStatus(name, host, port, httpPort, role, state, healthy, systemIdentifier, timeline, writeLsn, flushLsn, replayLsn, lagBytes, lagSeconds, priority, noFailover, generationApplied, epoch, pid, upstream, finalLsn, message, synchronousStandbys);
+            return new KeeperStatus(name, host, port, httpPort, role, state, healthy, systemIdentifier, timeline, writeLsn, flushLsn, replayLsn, lagBytes, lagSeconds, priority, noFailover, generationApplied, epoch, pid, upstream, finalLsn, message, synchronousStandbys, timelineHistory);
         }
     }
 }

@@ -31,9 +31,10 @@ class ClusterStateTest {
     void keeperStatusRoundTripsAndRefusesGarbage() {
         KeeperStatus status = KeeperStatus.starting("k1", "127.0.0.1", 5432, 8008).toBuilder()
                 .role(PostgresRole.STANDBY).state(MemberState.STREAMING).timeline(2)
-                .replayLsn(Lsn.parse("0/5000000")).lagBytes(42).build();
+                .replayLsn(Lsn.parse("0/5000000")).lagBytes(42).timelineHistory(java.util.Map.of(1, Lsn.parse("0/4000668"))).build();
         assertThat(KeeperStatus.fromJson(status.toJson())).isEqualTo(status);
-        assertThat(status.toJson()).contains("\"state\":\"streaming\"").contains("\"replayLsn\":\"0/5000000\"");
+        assertThat(status.toJson()).contains("\"state\":\"streaming\"").contains("\"replayLsn\":\"0/5000000\"")
+                .contains("\"timelineHistory\":{\"1\":\"0/4000668\"}");
         assertThatThrownBy(() -> KeeperStatus.fromJson("{\"name\": \"k1\", \"port\": \"not a port\"}"))
                 .isInstanceOf(ClusterJson.MalformedObjectException.class);
     }

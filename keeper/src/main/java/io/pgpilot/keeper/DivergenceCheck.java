@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Whether this member's WAL goes past the point where its (primary) upstream's timeline forked off from
  * it. Asked of a stopped member about to start or rewind (where its WAL ends, read once per stop), and of a
  * running standby that does not stream from an upstream on a newer timeline (its replay position: PostgreSQL
- * then waits forever for a timeline it cannot follow). The upstream's history is read once per timeline.
+ * then waits forever for a timeline it cannot follow). The upstream's history comes with its status, or is
+ * read from it once per timeline.
  * Used by the convergence thread, except {@link #readAhead} at the keeper's start.
  */
 final class DivergenceCheck {
@@ -84,7 +85,11 @@ final class DivergenceCheck {
             position = end.get();
         }
         String key = upstream + "@" + (up == null ? 0 : up.timeline());
-        if (!key.equals(upstreamHistoryKey)) {
+        TimelineHistory published = published(up);
+        if (published != null) {
+            upstreamHistory = published;
+            upstreamHistoryKey = key;
+        } else if (!key.equals(upstreamHistoryKey)) {
             try {
                 upstreamHistory = node.historyOf(upstream);
                 upstreamHistoryKey = key;
@@ -100,6 +105,20 @@ final class DivergenceCheck {
                     + "): it must be rewound");
         }
         return divergence;
+    }
+
+    /**
+     * The history the upstream published with its status for the timeline it reports, so that no connection
+     * to it is needed; null when it has not published one (just promoted, or an older version).
+     */
+    private static TimelineHistory published(KeeperStatus up) {
+        if (up == null || up.timeline() <= 0) {
+            return null;
+        }
+        if (up.timeline() == 1) {
+            return new TimelineHistory(1, java.util.Map.of());   // timeline 1 has no past
+        }
+        return up.timelineHistory().isEmpty() ? null : new TimelineHistory(up.timeline(), up.timelineHistory());
     }
 
     /** One line per distinct finding, not one per convergence pass. */

@@ -24,6 +24,7 @@ import io.pgpilot.keeper.postgres.Endpoint;
 import io.pgpilot.keeper.postgres.Observation;
 import io.pgpilot.keeper.postgres.PostgresConfigFiles;
 import io.pgpilot.keeper.postgres.PostgresNode;
+import io.pgpilot.keeper.postgres.TimelineHistory;
 import io.pgpilot.keeper.postgres.WalPosition;
 import io.pgpilot.keeper.schema.InternalSchema;
 import io.pgpilot.store.ClusterStore;
@@ -103,6 +104,8 @@ public final class Keeper {
     private boolean schemaWarmedUp;
     private volatile Endpoint following;
     private volatile long followingSinceNanos;
+    /** As primary: this server's timeline history, read once per timeline and published in the status. */
+    private volatile TimelineHistory ownHistory;
     private volatile String appliedSyncNames = "";
     private volatile String lastDecision = "";
     private volatile String message;
@@ -739,6 +742,13 @@ public final class Keeper {
             }
             primarySetupDone = true;
         }
+        if (ownHistory == null || ownHistory.timeline() != observation.timeline()) {
+            try {
+                ownHistory = node.ownHistory();   // published in the status: members coming back check their WAL against it
+            } catch (java.sql.SQLException e) {
+                log.debug("timeline history not read (next pass): {}", e.getMessage());
+            }
+        }
         String syncNames = PostgresConfigFiles.synchronousStandbyNames(v.state().synchronousStandbys(), v.state().synchronousQuorum());
         if (!syncNames.equals(appliedSyncNames)) {
             writeConfig(null, v);
@@ -815,7 +825,9 @@ public final class Keeper {
                 .upstream(plan == null ? null : plan.upstream())
                 .message(message)
                 // Not running: the set last applied still describes the data (see carriedOver).
-                .synchronousStandbys(obs.role() == PostgresRole.NONE ? status.synchronousStandbys() : sync);
+                .synchronousStandbys(obs.role() == PostgresRole.NONE ? status.synchronousStandbys() : sync)
+                .timelineHistory(obs.role() == PostgresRole.PRIMARY && ownHistory != null && ownHistory.timeline() == obs.timeline()
+                        ? ownHistory.switchpoints() : Map.of());
         if (generationApplied != null) {
             b.generationApplied(generationApplied);
         }

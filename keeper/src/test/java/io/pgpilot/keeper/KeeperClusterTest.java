@@ -245,6 +245,9 @@ class KeeperClusterTest {
         // the end of k2's WAL, so there is nothing to rewind.
         long epoch = sentinel.promote("k1", "failover: k2 stopped");
         await().atMost(SLOW).until(() -> status("k1").map(s -> s.role() == PostgresRole.PRIMARY && s.healthy() && s.epoch() == epoch).orElse(false));
+        // The new primary publishes its timeline history: a member coming back checks its WAL against it.
+        await().atMost(SLOW).until(() -> status("k1").map(s -> s.timeline() == 3 && s.timelineHistory().keySet().equals(java.util.Set.of(1, 2)))
+                .orElse(false));
         k2.start();
         await().atMost(SLOW).until(() -> streamingFrom("k2", "k1") && streamingFrom("k3", "k1"));
         assertThat(k2.logText()).contains("nothing to rewind").doesNotContain("pg_rewind done");

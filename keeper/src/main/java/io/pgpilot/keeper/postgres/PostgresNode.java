@@ -172,7 +172,24 @@ public final class PostgresNode {
 
     /** {@code upstream}'s current timeline and where each timeline of its past ended. */
     public TimelineHistory historyOf(Endpoint upstream) throws IOException {
-        try (Connection c = connectTo(upstream); Statement st = c.createStatement()) {
+        try (Connection c = connectTo(upstream)) {
+            return history(c);
+        } catch (SQLException | IllegalArgumentException e) {
+            throw new IOException("cannot read the timeline history of " + upstream + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** This server's own timeline history, through the keeper's pool (a primary publishes it in its status). */
+    public TimelineHistory ownHistory() throws SQLException {
+        try (Connection c = probe.connection()) {
+            return history(c);
+        } catch (IllegalArgumentException e) {
+            throw new SQLException("unreadable timeline history file: " + e.getMessage(), e);
+        }
+    }
+
+    private static TimelineHistory history(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
             int timeline;
             try (var rs = st.executeQuery("select case when pg_is_in_recovery() then (select received_tli from pg_stat_wal_receiver) "
                     + "else " + CURRENT_TIMELINE_SQL + " end")) {
@@ -186,8 +203,6 @@ public final class PostgresNode {
                 rs.next();
                 return TimelineHistory.parse(timeline, rs.getString(1));
             }
-        } catch (SQLException | IllegalArgumentException e) {
-            throw new IOException("cannot read the timeline history of " + upstream + ": " + e.getMessage(), e);
         }
     }
 
