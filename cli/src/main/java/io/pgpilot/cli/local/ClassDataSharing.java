@@ -99,13 +99,13 @@ public final class ClassDataSharing {
     List<String> jvmArgs(String mainClass) {
         // Read again at every start: a rebuild while a cluster runs must not hand a JVM an archive of other
         // jars (it would silently start without any sharing at all).
-        String fingerprint = enabled ? fingerprint(classpath) : null;
+        String fingerprint = currentFingerprint();
         if (fingerprint == null) {
             return List.of();
         }
         try {
             Files.createDirectories(dir);
-            if (fingerprint.equals(read(stamp(mainClass, "jsa"))) && Files.exists(file(mainClass, "jsa"))) {
+            if (hasArchive(mainClass, fingerprint)) {
                 return List.of("-XX:SharedArchiveFile=" + file(mainClass, "jsa"));
             }
             if (fingerprint.equals(read(stamp(mainClass, "classlist")))) {
@@ -131,8 +131,8 @@ public final class ClassDataSharing {
      * there is nothing to wait for).
      */
     public boolean archived(List<String> mainClasses) {
-        String fingerprint = enabled ? fingerprint(classpath) : null;
-        return fingerprint == null || mainClasses.stream().allMatch(m -> fingerprint.equals(read(stamp(m, "jsa"))) && Files.exists(file(m, "jsa")));
+        String fingerprint = currentFingerprint();
+        return fingerprint == null || mainClasses.stream().allMatch(m -> hasArchive(m, fingerprint));
     }
 
     /**
@@ -141,14 +141,13 @@ public final class ClassDataSharing {
      */
     void buildMissing(List<String> mainClasses, Consumer<String> log) {
         for (String mainClass : mainClasses) {
-            String fingerprint = enabled ? fingerprint(classpath) : null;
+            String fingerprint = currentFingerprint();
             if (fingerprint == null) {
                 return;
             }
             Path list = file(mainClass, "classlist");
             Path archive = file(mainClass, "jsa");
-            if (!Files.exists(list) || !fingerprint.equals(read(stamp(mainClass, "classlist")))
-                    || (fingerprint.equals(read(stamp(mainClass, "jsa"))) && Files.exists(archive))) {
+            if (!Files.exists(list) || !fingerprint.equals(read(stamp(mainClass, "classlist"))) || hasArchive(mainClass, fingerprint)) {
                 continue;
             }
             try {
@@ -161,7 +160,7 @@ public final class ClassDataSharing {
                 if (!dump.waitFor(Duration.ofMinutes(3).toSeconds(), TimeUnit.SECONDS)) {
                     dump.destroyForcibly();
                     log.accept("class-data-sharing archive for " + simpleName(mainClass) + " not built in 3 minutes; skipped");
-                } else if (!fingerprint.equals(fingerprint(classpath))) {
+                } else if (!fingerprint.equals(currentFingerprint())) {
                     Files.deleteIfExists(tmp);
                     log.accept("class-data-sharing archive for " + simpleName(mainClass) + " dropped: the jars changed while it was built");
                 } else if (dump.exitValue() == 0 && Files.exists(tmp)) {
@@ -179,6 +178,16 @@ public final class ClassDataSharing {
                 return;
             }
         }
+    }
+
+    /** The jars' fingerprint now; null when sharing is off. */
+    private String currentFingerprint() {
+        return enabled ? fingerprint(classpath) : null;
+    }
+
+    /** An archive of {@code mainClass} exists and was built from the jars {@code fingerprint} describes. */
+    private boolean hasArchive(String mainClass, String fingerprint) {
+        return fingerprint.equals(read(stamp(mainClass, "jsa"))) && Files.exists(file(mainClass, "jsa"));
     }
 
     private Path file(String mainClass, String suffix) {
