@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * running standby that does not stream from an upstream on a newer timeline (its replay position: PostgreSQL
  * then waits forever for a timeline it cannot follow). The upstream's history comes with its status, or is
  * read from it once per timeline.
- * Used by the convergence thread, except {@link #readAhead} at the keeper's start.
+ * Used by the convergence thread, except {@link #readAhead} at the keeper's start and {@link #localWalEnd} in
+ * the shutdown hook, which first takes (or waits 10 s for) the keeper's action lock.
  */
 final class DivergenceCheck {
 
@@ -56,6 +57,16 @@ final class DivergenceCheck {
         }
     }
 
+    /**
+     * Where the WAL here ends while PostgreSQL is stopped, read once per stop: the final position a stopped
+     * primary publishes and the fork-point check that follows it use the same reading.
+     */
+    Optional<WalPosition> localWalEnd() {
+        readAhead();
+        CompletableFuture<Optional<WalPosition>> reading = localWalEnd;
+        return reading == null ? Optional.empty() : reading.join();
+    }
+
     private Optional<WalPosition> readLocalWalEnd() {
         Optional<WalPosition> end = Optional.ofNullable(node.localWalEnd());
         log.info("local WAL ends at {}", end.map(p -> p.end() + " on timeline " + p.timeline()).orElse("an unknown position (pg_waldump could not tell)"));
@@ -76,9 +87,7 @@ final class DivergenceCheck {
             }
             position = new WalPosition(timeline, obs.replayLsn());
         } else {
-            readAhead();
-            CompletableFuture<Optional<WalPosition>> reading = localWalEnd;
-            Optional<WalPosition> end = reading == null ? Optional.empty() : reading.join();
+            Optional<WalPosition> end = localWalEnd();
             if (end.isEmpty()) {
                 return Divergence.UNKNOWN;
             }

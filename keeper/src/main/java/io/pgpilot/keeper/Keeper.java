@@ -697,8 +697,7 @@ public final class Keeper {
      * that position then lacks the record itself, which costs a rewind, not data).
      */
     private Lsn finalPosition() {
-        WalPosition end = node.localWalEnd();
-        return end != null ? end.end() : node.latestCheckpoint();
+        return divergence.localWalEnd().map(WalPosition::end).orElseGet(node::latestCheckpoint);
     }
 
     /** In the background, at low priority: see {@link InternalSchema#warmUp}. */
