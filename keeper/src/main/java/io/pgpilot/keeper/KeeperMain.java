@@ -19,8 +19,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -96,16 +98,22 @@ public final class KeeperMain {
     }
 
     private static SpringApplication webServer(KeeperConfig config, Keeper keeper) {
+        // Logging is set up once, by pgpilot's own configurator (io.pgpilot.logging); Spring Boot re-initialising
+        // it would change the line format halfway through the log.
+        System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
+        // What Spring Boot's logging system would have done and pgpilot needs: Tomcat logs through
+        // java.util.logging, whose lines would otherwise reach stderr in another format and unfiltered.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         SpringApplication app = new SpringApplication(KeeperApplication.class);
         app.setBannerMode(Banner.Mode.OFF);
+        app.setLogStartupInfo(false);
         app.setRegisterShutdownHook(false);
         app.setDefaultProperties(Map.of(
                 "server.address", config.httpHost(),
                 "server.port", Integer.toString(config.httpPort()),
                 "spring.main.lazy-initialization", "false",
-                "spring.jmx.enabled", "false",
-                "logging.level.org.apache.catalina", "warn",
-                "logging.level.org.springframework", "warn"));
+                "spring.jmx.enabled", "false"));
         app.addInitializers(ctx -> ctx.getBeanFactory().registerSingleton("keeper", keeper));
         return app;
     }
