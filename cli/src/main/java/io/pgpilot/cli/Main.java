@@ -21,11 +21,20 @@ public final class Main {
 
     public static int run(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
+        withHelpOptions(commandLine);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // Expected failures (bad input, an unreachable API server) get one clear line, not a stack trace.
             cmd.getErr().println("pgpilot " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         });
         return commandLine.execute(args);
+    }
+
+    /** {@code --help} (and {@code --version}) on every subcommand, as people try them there first. */
+    private static void withHelpOptions(CommandLine command) {
+        for (CommandLine sub : command.getSubcommands().values()) {
+            sub.getCommandSpec().mixinStandardHelpOptions(true);
+            withHelpOptions(sub);
+        }
     }
 }
