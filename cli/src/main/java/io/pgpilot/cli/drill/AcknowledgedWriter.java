@@ -5,12 +5,14 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Inserts numbered rows through the proxy's read-write port, one at a time, and remembers every insert
@@ -30,10 +32,22 @@ public final class AcknowledgedWriter implements AutoCloseable {
     private final AtomicLong lastAckNanos = new AtomicLong();
     private final List<long[]> gaps = new ArrayList<>();
     private final Thread thread;
+    private final long intervalNanos;
     private volatile boolean running = true;
     private volatile long errors;
 
+    /** A writer that inserts back to back, as fast as the cluster acknowledges. */
     public AcknowledgedWriter(int rwPort, String password) {
+        this(rwPort, password, Duration.ZERO);
+    }
+
+    /**
+     * A writer that starts an insert at most once per {@code interval} (zero: back to back). A paced writer
+     * stands for an application that leaves the machine some CPU; back to back, it and PostgreSQL take what
+     * two cores have.
+     */
+    public AcknowledgedWriter(int rwPort, String password, Duration interval) {
+        this.intervalNanos = interval.toNanos();
         this.url = "jdbc:postgresql://127.0.0.1:" + rwPort + "/postgres";
         this.props = new Properties();
         props.setProperty("user", "postgres");
@@ -62,7 +76,14 @@ public final class AcknowledgedWriter implements AutoCloseable {
     private void loop() {
         Connection connection = null;
         PreparedStatement insert = null;
+        long nextStart = System.nanoTime();
         while (running) {
+            if (intervalNanos > 0) {
+                // After an outage the writer resumes its pace; it does not burst to make up the missed inserts.
+                long now = System.nanoTime();
+                nextStart = Math.max(nextStart + intervalNanos, now);
+                LockSupport.parkNanos(nextStart - now);
+            }
             long id = nextId.get();
             try {
                 if (connection == null) {
