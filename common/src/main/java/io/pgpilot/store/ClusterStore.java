@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -328,54 +329,68 @@ public final class ClusterStore {
         }
     }
 
-    /**
-     * Calls {@code onChange} whenever a Lease or ConfigMap of this cluster is added, changed or deleted.
-     * Callers re-read what they need: the event is only a nudge, which keeps them correct when a watch
-     * drops events. Close the result to stop watching.
-     */
-    public AutoCloseable watch(Runnable onChange) {
-        return inform(onChange, (before, after) -> true);
+    /** What a watched change was: a decision or a member's condition, or routine (a heartbeat, a lease renewal). */
+    public enum Change {
+        SIGNIFICANT,
+        ROUTINE
     }
 
     /**
-     * Like {@link #watch} but quiet about the routine: calls {@code onChange} when a decision or a member's
-     * condition changed (the state or spec ConfigMaps, the primary Lease's holder or epoch, a keeper's role,
-     * state, timeline or final position), not on heartbeats and lease renewals. Keepers react to these at
-     * once without turning every heartbeat in the cluster into a round of reads.
+     * Calls {@code onChange} whenever a Lease or ConfigMap of this cluster is added, changed or deleted, and
+     * with {@code keeperPods} whenever one of its keeper Pods is (always significant: a container that
+     * terminated or restarted is evidence a failover may act on). Significant means a decision or a member's
+     * condition changed: the state or spec ConfigMaps, the primary Lease's holder or epoch, a keeper's role,
+     * state, timeline or final position. Callers re-read what they need: the event is only a nudge, which
+     * keeps them correct when a watch drops events. Close the result to stop watching.
      */
-    public AutoCloseable watchSignificant(Runnable onChange) {
-        return inform(onChange, Significance::changed);
-    }
-
-    private AutoCloseable inform(Runnable onChange, java.util.function.BiPredicate<HasMetadata, HasMetadata> worthTelling) {
+    public AutoCloseable watch(Consumer<Change> onChange, boolean keeperPods) {
         ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
             @Override
             public void onAdd(HasMetadata obj) {
-                onChange.run();
+                onChange.accept(Change.SIGNIFICANT);
             }
 
             @Override
             public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-                if (worthTelling.test(oldObj, newObj)) {
-                    onChange.run();
-                }
+                onChange.accept(Significance.changed(oldObj, newObj) ? Change.SIGNIFICANT : Change.ROUTINE);
             }
 
             @Override
             public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-                onChange.run();
+                onChange.accept(Change.SIGNIFICANT);
             }
         };
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        SharedIndexInformer<Lease> leases = client.leases().inNamespace(namespace)
-                .withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform((ResourceEventHandler) handler, 0);
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        SharedIndexInformer<ConfigMap> configMaps = client.configMaps().inNamespace(namespace)
-                .withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform((ResourceEventHandler) handler, 0);
-        return () -> {
-            leases.close();
-            configMaps.close();
-        };
+        List<SharedIndexInformer<?>> informers = new ArrayList<>();
+        try {
+            informers.add(client.leases().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform(narrow(handler), 0));
+            informers.add(client.configMaps().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform(narrow(handler), 0));
+            if (keeperPods) {
+                informers.add(client.pods().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster())
+                        .withLabel(ObjectNames.LABEL_COMPONENT, "keeper").inform(narrow(handler), 0));
+            }
+        } catch (RuntimeException e) {
+            informers.forEach(SharedIndexInformer::close);
+            throw e;
+        }
+        return () -> informers.forEach(SharedIndexInformer::close);
+    }
+
+    /**
+     * Like {@link #watch} but only the significant changes: keepers and the proxy react to these at once
+     * without turning every heartbeat in the cluster into a round of reads; their own timers catch the
+     * routine.
+     */
+    public AutoCloseable watchSignificant(Runnable onChange, boolean keeperPods) {
+        return watch(change -> {
+            if (change == Change.SIGNIFICANT) {
+                onChange.run();
+            }
+        }, keeperPods);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends HasMetadata> ResourceEventHandler<T> narrow(ResourceEventHandler<HasMetadata> handler) {
+        return (ResourceEventHandler<T>) (ResourceEventHandler<?>) handler;
     }
 
     // ---- plumbing ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ final class Significance {
     private Significance() {
     }
 
+    /** Anything but a ConfigMap or a Lease (a keeper Pod: its container's state) is significant. */
     static boolean changed(HasMetadata before, HasMetadata after) {
         if (before instanceof ConfigMap a && after instanceof ConfigMap b) {
             return !Objects.equals(a.getData(), b.getData());

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -269,10 +270,29 @@ class ClusterStoreTest {
     @Test
     void watchersAreToldOfChanges() throws Exception {
         AtomicInteger changes = new AtomicInteger();
-        try (AutoCloseable watch = otherStore.watch(changes::incrementAndGet)) {
+        try (AutoCloseable watch = otherStore.watchSignificant(changes::incrementAndGet, false)) {
             int before = changes.get();
             store.createPrimaryLease("k0").orElseThrow();
             await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() > before);
+        }
+    }
+
+    @Test
+    void aLeaseRenewalIsRoutineWhileANewHolderAndAKeeperPodsChangeAreSignificant() throws Exception {
+        List<ClusterStore.Change> seen = new CopyOnWriteArrayList<>();
+        try (AutoCloseable watch = otherStore.watch(seen::add, true)) {
+            PrimaryLease lease = store.createPrimaryLease("k0").orElseThrow();
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.contains(ClusterStore.Change.SIGNIFICANT));
+            seen.clear();
+            store.renewPrimaryLease(lease, "k0").orElseThrow();
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.contains(ClusterStore.Change.ROUTINE));
+            assertThat(seen).as("a renewal changes neither holder nor epoch").doesNotContain(ClusterStore.Change.SIGNIFICANT);
+
+            seen.clear();
+            raw.pods().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                    .withNewMetadata().withName("demo-keeper-0").withLabels(new ObjectNames("demo").labels("keeper")).endMetadata()
+                    .build()).create();
+            await().atMost(Duration.ofSeconds(5)).until(() -> seen.contains(ClusterStore.Change.SIGNIFICANT));
         }
     }
 

@@ -204,15 +204,23 @@ public final class Keeper {
         divergence.readAhead();
         status = carriedOver(status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build(), keepersAtStart);
         try {
-            watch = store.watchSignificant(this::nudge);
+            // With the keeper Pods: when the primary's container dies, the standbys look at their WAL receivers
+            // at once and report where their WAL ends, which the sentinel waits for before it promotes one;
+            // on the heartbeat alone that took up to an interval.
+            watch = store.watchSignificant(this::nudge, true);
         } catch (RuntimeException e) {
             log.warn("cannot watch the cluster's objects ({}); reacting on the heartbeat only", e.getMessage());
         }
         heartbeatThread = thread("keeper-heartbeat", this::heartbeatLoop);
         convergeThread = thread("keeper-converge", this::convergeLoop);
         watchdogThread = thread("keeper-fence-watchdog", this::watchdogLoop);
-        log.info("keeper {} started: data directory {}, PostgreSQL on {}:{}, HTTP on {}", config.name(), node.area().pgdata(),
-                config.advertiseHost(), config.pgPort(), httpPort);
+        log.info("keeper {} started {} ms after its process: data directory {}, PostgreSQL on {}:{}, HTTP on {}", config.name(),
+                millisSinceProcessStart(), node.area().pgdata(), config.advertiseHost(), config.pgPort(), httpPort);
+    }
+
+    /** How long the JVM took to get here: most of a rejoin, so worth a number in the log (-1 if unknown). */
+    private static long millisSinceProcessStart() {
+        return ProcessHandle.current().info().startInstant().map(at -> Duration.between(at, java.time.Instant.now()).toMillis()).orElse(-1L);
     }
 
     /**
@@ -360,6 +368,9 @@ public final class Keeper {
             }
         }
         view = new ClusterView(spec, state, lease, Map.copyOf(keepers));
+        // Decide on this reading now, not after the publication below (an API write; on a restarted keeper's
+        // first, cold heartbeat that took a few hundred milliseconds of a rejoin).
+        wakeConvergence();
         Lsn floor = keepers.entrySet().stream().filter(e -> !e.getKey().equals(me)).map(e -> e.getValue().finalLsn())
                 .filter(java.util.Objects::nonNull).max(Lsn::compareTo).orElse(null);
         publication.handoffFloor(floor);
@@ -449,7 +460,12 @@ public final class Keeper {
                 return;
             }
             try {
-                convergeOnce();
+                // Until the first heartbeat has read the cluster there is nothing to decide on (a keeper starts
+                // with PostgreSQL down: its postmaster does not outlive the previous keeper); that heartbeat
+                // wakes this thread.
+                if (view != ClusterView.NOTHING_YET) {
+                    convergeOnce();
+                }
             } catch (RuntimeException e) {
                 log.error("convergence step failed: {}", e.toString(), e);
                 message = e.getMessage();

@@ -8,6 +8,7 @@ import io.pgpilot.sentinel.planner.Decision;
 import io.pgpilot.sentinel.planner.LeaseAction;
 import io.pgpilot.sentinel.planner.Planner;
 import io.pgpilot.sentinel.planner.PlannerInput;
+import io.pgpilot.sentinel.planner.Reason;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
 import io.pgpilot.store.ParallelReads;
@@ -19,8 +20,10 @@ import io.pgpilot.store.Write;
 import io.pgpilot.time.MonotonicClock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,6 +48,8 @@ public final class DecisionLoop implements AutoCloseable {
     private final SpecInForce spec = new SpecInForce();
     /** Watch events closer than this are one tick: long enough for a burst, short next to a handoff. */
     private static final long COALESCE_MS = 15;
+    /** Decisions of a cluster with nothing to wait for: routine changes then wait for the timer. */
+    private static final Set<Reason> STEADY = EnumSet.of(Reason.PRIMARY_HEALTHY, Reason.PAUSED);
     private final Semaphore nudges = new Semaphore(0);
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile String lastHeadline;
@@ -80,7 +85,31 @@ public final class DecisionLoop implements AutoCloseable {
         return conflicts;
     }
 
-    /** Asks for a tick soon (a watch event: something changed). */
+    /**
+     * A watch event. A significant change asks for a tick at once. So does any change while this sentinel
+     * leads and the cluster is not in its steady state: a handoff waits on the standbys' positions, which
+     * are routine heartbeats. In the steady state, the routine (every member's heartbeat, the lease's
+     * renewals) waits for the timer's tick: reacting to each cost six reads per heartbeat per sentinel, for
+     * no decision. Observing a renewal up to one interval late only makes a lease look older, and its expiry
+     * is what the timer's reads decide on anyway.
+     */
+    public void changed(ClusterStore.Change change) {
+        if (change == ClusterStore.Change.SIGNIFICANT || reactsToRoutine()) {
+            nudge();
+        }
+    }
+
+    private boolean reactsToRoutine() {
+        Decision last = lastDecision;
+        return leadership.mayWrite() && (last == null || !STEADY.contains(last.headline().reason()));
+    }
+
+    /** Whether a tick was asked for since the last one began (for tests: the loop takes the request itself). */
+    boolean tickRequested() {
+        return nudges.availablePermits() > 0;
+    }
+
+    /** Asks for a tick soon. */
     public void nudge() {
         if (nudges.availablePermits() == 0) {
             nudges.release();

@@ -110,7 +110,7 @@ public final class SentinelMain {
         Thread starter = new Thread(() -> {
             while (!stopped.get() && current.get() == null) {
                 try {
-                    current.set(watchStore.watch(loop::nudge));
+                    current.set(watchStore.watch(loop::changed, true));
                 } catch (RuntimeException e) {
                     LOG.warn("sentinel {}: cannot start watching the cluster's objects ({}); deciding on the timer alone, retrying", name,
                             e.getMessage());

@@ -146,6 +146,33 @@ class DecisionLoopTest {
     }
 
     @Test
+    void aRoutineHeartbeatAsksForATickWhileTheLeaderWaitsForKeepers() {
+        for (String k : List.of("k0", "k1", "k2")) {
+            keepers.join(k);
+        }
+        keepers.heartbeat();
+        assertThat(tick().headline().reason()).isEqualTo(Reason.WAITING_FOR_KEEPERS);
+        loop.changed(ClusterStore.Change.ROUTINE);
+        assertThat(loop.tickRequested()).as("waiting for keepers, whose heartbeats are what it waits for").isTrue();
+    }
+
+    @Test
+    void inAHealthyClusterOnlySignificantChangesAskForATick() {
+        runningCluster();
+        keepers.heartbeat();
+        keepers.renewAsHolder("k0");
+        assertThat(tick().headline().reason()).isEqualTo(Reason.PRIMARY_HEALTHY);
+        loop.changed(ClusterStore.Change.ROUTINE);
+        assertThat(loop.tickRequested()).as("a healthy cluster's heartbeats wait for the timer").isFalse();
+        loop.changed(ClusterStore.Change.SIGNIFICANT);
+        assertThat(loop.tickRequested()).isTrue();
+
+        DecisionLoop follower = new DecisionLoop(store, () -> false, "follower-sentinel", clock);
+        follower.changed(ClusterStore.Change.ROUTINE);
+        assertThat(follower.tickRequested()).as("a sentinel that does not lead decides nothing on a heartbeat").isFalse();
+    }
+
+    @Test
     void aReleasedLeaseIsHandedToTheBestStandbyAtOnce() {
         runningCluster();
         keepers.set(keepers.get("k0").toBuilder().role(PostgresRole.NONE).state(MemberState.STOPPED).finalLsn(new Lsn(1000)).build());

@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Three loops, on their own threads so that a stalled API server cannot hold up the others:
  * <ul>
- *   <li>the reader re-reads the spec, the primary Lease and the keepers' Leases on every watch event and
- *       at least every renew interval (watch events can be missed, and a stalled watch is silent);</li>
+ *   <li>the reader re-reads the spec, the primary Lease and the keepers' Leases on every significant watch
+ *       event (a new holder, a member's role or state) and at least every renew interval (watch events can
+ *       be missed, a stalled watch is silent, and heartbeats and renewals are not worth a round of reads
+ *       each: a standby's lag or a renewal reaches the proxy within one interval);</li>
  *   <li>the prober asks the holder's keeper {@code GET /lease} a few times per renew interval;</li>
  *   <li>the ticker decides again every few tens of milliseconds from what is known, because a lease goes
  *       stale by the passing of time alone, with nothing arriving to say so.</li>
@@ -117,7 +119,7 @@ public final class ClusterFollower implements AutoCloseable {
 
     private void startWatch() {
         try {
-            watch = store.watch(nudges::release);
+            watch = store.watchSignificant(nudges::release, false);
         } catch (RuntimeException e) {
             storeProblem("cannot start watching the cluster's objects (polling every renew interval meanwhile): " + e.getMessage());
         }
