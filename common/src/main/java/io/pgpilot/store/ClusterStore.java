@@ -7,10 +7,13 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.pgpilot.cluster.ClusterJson;
@@ -290,8 +293,7 @@ public final class ClusterStore {
 
     /** The keepers' Pods as Kubernetes reports them. */
     public List<PodView> listKeeperPods() {
-        List<Pod> pods = call("list keeper Pods", () -> client.pods().inNamespace(namespace)
-                .withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).withLabel(ObjectNames.LABEL_COMPONENT, "keeper").list().getItems());
+        List<Pod> pods = call("list keeper Pods", () -> keeperPods().list().getItems());
         List<PodView> views = new ArrayList<>();
         for (Pod pod : pods) {
             Optional<ContainerStatus> keeper = pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
@@ -365,8 +367,7 @@ public final class ClusterStore {
             informers.add(client.leases().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform(narrow(handler), 0));
             informers.add(client.configMaps().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform(narrow(handler), 0));
             if (keeperPods) {
-                informers.add(client.pods().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster())
-                        .withLabel(ObjectNames.LABEL_COMPONENT, "keeper").inform(narrow(handler), 0));
+                informers.add(keeperPods().inform(narrow(handler), 0));
             }
         } catch (RuntimeException e) {
             informers.forEach(SharedIndexInformer::close);
@@ -386,6 +387,31 @@ public final class ClusterStore {
                 onChange.run();
             }
         }, keeperPods);
+    }
+
+    /** Calls {@code onChange} on every change to one of this cluster's keeper Pods. Close the result to stop. */
+    public AutoCloseable watchKeeperPods(Runnable onChange) {
+        SharedIndexInformer<Pod> informer = keeperPods().inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                onChange.run();
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod after) {
+                onChange.run();
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                onChange.run();
+            }
+        }, 0);
+        return informer::close;
+    }
+
+    private FilterWatchListDeletable<Pod, PodList, PodResource> keeperPods() {
+        return client.pods().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).withLabel(ObjectNames.LABEL_COMPONENT, "keeper");
     }
 
     @SuppressWarnings("unchecked")

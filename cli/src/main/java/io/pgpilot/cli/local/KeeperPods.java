@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.pgpilot.cluster.ObjectNames;
 import java.time.Instant;
 import java.util.HashMap;
@@ -33,31 +31,6 @@ final class KeeperPods {
         this.client = client;
         this.namespace = namespace;
         this.names = names;
-    }
-
-    /**
-     * Calls {@code onChange} on every change to a keeper Pod (a drill command, a {@code kubectl delete pod}),
-     * as a kubelet hears of its pods. Close the result to stop.
-     */
-    AutoCloseable watch(Runnable onChange) {
-        SharedIndexInformer<Pod> informer = client.pods().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster())
-                .withLabel(ObjectNames.LABEL_COMPONENT, "keeper").inform(new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(Pod pod) {
-                        onChange.run();
-                    }
-
-                    @Override
-                    public void onUpdate(Pod before, Pod after) {
-                        onChange.run();
-                    }
-
-                    @Override
-                    public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                        onChange.run();
-                    }
-                }, 0);
-        return informer::close;
     }
 
     Pod get(String keeper) {

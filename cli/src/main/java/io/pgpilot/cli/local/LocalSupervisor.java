@@ -156,7 +156,7 @@ public final class LocalSupervisor {
 
     private AutoCloseable watchPods() {
         try {
-            return pods.watch(this::wake);
+            return store.watchKeeperPods(this::wake);
         } catch (RuntimeException e) {
             log("cannot watch the keeper Pods (" + e.getMessage() + "); looking at them every " + RECONCILE_FALLBACK_MS + " ms instead");
             return () -> { };
