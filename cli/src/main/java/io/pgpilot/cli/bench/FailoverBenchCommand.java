@@ -4,6 +4,7 @@ import io.pgpilot.cli.Main;
 import io.pgpilot.cli.drill.AcknowledgedWriter;
 import io.pgpilot.cli.local.ClassDataSharing;
 import io.pgpilot.cli.local.LocalConfig;
+import io.pgpilot.cli.local.LocalSupervisor;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.store.ClusterStore;
@@ -91,11 +92,11 @@ public final class FailoverBenchCommand implements Callable<Integer> {
                 await(() -> store.readState() instanceof Read.Found<io.pgpilot.cluster.ClusterState> s && s.value().synchronousQuorum() >= 1, 60, "synchronous mode");
             }
             ClassDataSharing sharing = ClassDataSharing.forThisBuild();
-            if (!sharing.archived(ClassDataSharing.COMPONENTS)) {
+            if (!sharing.archived(LocalSupervisor.COMPONENTS)) {
                 // The first cluster of a build records the classes its JVMs load and archives them a minute later;
                 // rejoin times without the archives measure class loading on two busy cores, not pgpilot.
                 System.out.println("waiting for the class-data-sharing archives (the first cluster of this build makes them)...");
-                await(() -> sharing.archived(ClassDataSharing.COMPONENTS), 300, "the class-data-sharing archives");
+                await(() -> sharing.archived(LocalSupervisor.COMPONENTS), 300, "the class-data-sharing archives");
             }
             if (writerIntervalMs < 0) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--writer-interval-ms must be 0 or more, not " + writerIntervalMs);

@@ -1,6 +1,5 @@
 package io.pgpilot.cli.local;
 
-import io.pgpilot.localapi.LocalApiServer;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +34,6 @@ import java.util.function.Consumer;
  */
 public final class ClassDataSharing {
 
-    /** The main classes of the processes a local cluster runs. */
-    public static final List<String> COMPONENTS = List.of(LocalApiServer.class.getName(), "io.pgpilot.keeper.KeeperMain",
-            "io.pgpilot.sentinel.SentinelMain", "io.pgpilot.proxy.ProxyMain");
     private static final Path CLI_CLASSES = Path.of("cli", "target", "classes");
 
     private final Path dir;

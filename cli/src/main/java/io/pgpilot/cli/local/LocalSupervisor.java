@@ -38,6 +38,8 @@ public final class LocalSupervisor {
     private static final String KEEPER_MAIN = "io.pgpilot.keeper.KeeperMain";
     private static final String SENTINEL_MAIN = "io.pgpilot.sentinel.SentinelMain";
     private static final String PROXY_MAIN = "io.pgpilot.proxy.ProxyMain";
+    /** The main classes of the processes a local cluster runs (each gets its class-data-sharing archive). */
+    public static final List<String> COMPONENTS = List.of(LocalApiServer.class.getName(), KEEPER_MAIN, SENTINEL_MAIN, PROXY_MAIN);
 
     private final LocalLayout layout;
     private final LocalConfig config;
@@ -107,7 +109,7 @@ public final class LocalSupervisor {
                 // A fixed delay, not a condition: by then the first JVM of each kind has loaded what it runs
                 // with (bootstrap, replication, serving), and the cluster's own start is over.
                 Thread.sleep(Duration.ofSeconds(45).toMillis());
-                sharing.buildMissing(ClassDataSharing.COMPONENTS, LocalSupervisor::log);
+                sharing.buildMissing(COMPONENTS, LocalSupervisor::log);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -37,7 +37,7 @@ public record TimelineHistory(int timeline, Map<Integer, Lsn> switchpoints) {
         return new TimelineHistory(timeline, points);
     }
 
-    /** Whether WAL that ends at {@code position} on {@code tli} can be followed onto this timeline as it is. */
+    /** Whether WAL that ends at {@code position} (on its timeline) can be followed onto this timeline as it is. */
     public Divergence divergenceOf(WalPosition position) {
         if (position.timeline() == timeline) {
             return Divergence.NONE;
