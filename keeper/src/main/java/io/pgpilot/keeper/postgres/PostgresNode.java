@@ -324,7 +324,11 @@ public final class PostgresNode {
             if (!started.isRunning()) {
                 throw new IOException("postgres exited with code " + started.exitCode() + " at start; last lines of " + area.postgresLog() + ":\n" + logTail(10));
             }
-            if (probe.observe().error() == null) {
+            // Asked over JDBC before it accepts connections, the postmaster refuses, and HikariCP retries a refused
+            // connection with a doubling pause (10, 20, 40... ms): under load the keeper learnt of a started
+            // standby up to half a second after PostgreSQL was ready. The pid file says when it is, for a file read.
+            boolean accepting = PostmasterStatus.read(area.pgdata()).filter(s -> s.acceptsConnections(started.pid())).isPresent();
+            if (accepting && probe.observe().error() == null) {
                 return;
             }
             pause(START_POLL_MS);
