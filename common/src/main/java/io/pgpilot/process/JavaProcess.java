@@ -33,12 +33,24 @@ public final class JavaProcess implements AutoCloseable {
      * @param log file receiving stdout and stderr (appended)
      */
     public static JavaProcess start(String name, String mainClass, List<String> args, Path log, Map<String, String> env) throws IOException {
-        return start(name, System.getProperty("java.class.path"), mainClass, List.of(), args, log, env);
+        return start(name, System.getProperty("java.class.path"), mainClass, List.of(), args, log, env, false);
     }
 
+    /**
+     * @param ownSchedulingGroup start it in a session of its own (setsid), which Linux's autogroup scheduling
+     *                           makes a CPU group of its own, with the PostgreSQL a keeper starts: each local
+     *                           "pod" then gets a fair share of the CPU, as its cgroup gives a real pod,
+     *                           instead of each thread competing with every thread of the cluster. A
+     *                           restarted keeper's JVM, the longest part of a rejoin, competed with the
+     *                           primary's backends, the proxy and the API server thread by thread.
+     */
     public static JavaProcess start(String name, String classpath, String mainClass, List<String> jvmArgs, List<String> args, Path log,
-                                    Map<String, String> env) throws IOException {
+                                    Map<String, String> env, boolean ownSchedulingGroup) throws IOException {
         List<String> command = new ArrayList<>();
+        if (ownSchedulingGroup) {
+            // setsid execs in place (the child is no group leader), so the pid stays the JVM's.
+            command.add("setsid");
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // Small heaps and a fast-starting JIT: a local cluster runs seven JVMs on two cores.
         command.addAll(List.of("-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));

@@ -119,7 +119,7 @@ public final class LocalSupervisor {
         apiServer = JavaProcess.start("api-server", sharing.classpath(), LocalApiServer.class.getName(),
                 sharing.jvmArgs(LocalApiServer.class.getName()), List.of("--port", "0", "--kubeconfig", layout.kubeconfig().toString(), "--namespace", config.namespace(),
                         "--audit-log", layout.apiAudit().toString(), "--state-file", layout.apiState().toString()),
-                layout.log("api-server"), Map.of());
+                layout.log("api-server"), Map.of(), true);
         apiServer.awaitReady(() -> Files.exists(layout.kubeconfig()), Duration.ofSeconds(60), "writing its kubeconfig");
         log("API server up; kubeconfig " + layout.kubeconfig());
         client = KubeClients.create(layout.kubeconfig(), Duration.ofSeconds(3));
@@ -216,7 +216,7 @@ public final class LocalSupervisor {
                 "--superuser-password-file", layout.superuserPassword().toString(),
                 "--replication-password-file", layout.replicationPassword().toString()));
         List<String> jvm = sharing.jvmArgs(KEEPER_MAIN);
-        JavaProcess process = JavaProcess.start(name, sharing.classpath(), KEEPER_MAIN, jvm, args, layout.log(name), Map.of());
+        JavaProcess process = JavaProcess.start(name, sharing.classpath(), KEEPER_MAIN, jvm, args, layout.log(name), Map.of(), true);
         process.process().onExit().thenRun(this::wake);
         keepers.put(name, process);
         exitReported.remove(name);
@@ -237,7 +237,7 @@ public final class LocalSupervisor {
             main = SENTINEL_MAIN;
             args.addAll(List.of("--name", name));
         }
-        JavaProcess service = JavaProcess.start(name, sharing.classpath(), main, sharing.jvmArgs(main), args, layout.log(name), Map.of());
+        JavaProcess service = JavaProcess.start(name, sharing.classpath(), main, sharing.jvmArgs(main), args, layout.log(name), Map.of(), true);
         service.process().onExit().thenRun(this::wake);
         services.put(name, service);
         log(name + " started");
