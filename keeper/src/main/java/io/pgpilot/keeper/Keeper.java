@@ -90,6 +90,10 @@ public final class Keeper {
     private final Object beat = new Object();
     private volatile boolean nudged;
     private long lastFullBeatNanos;
+    /** Guarded by itself: opened by {@link #watchAfterFirstConvergence}, closed by {@link #shutdown}. */
+    /** Longest the watch waits for the first convergence; see {@link #watchAfterFirstConvergence}. */
+    static final Duration WATCH_DEFERRAL = Duration.ofSeconds(3);
+    private final Object watchLock = new Object();
     private AutoCloseable watch;
     private final java.util.concurrent.CountDownLatch postgresStopped = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.CountDownLatch firstConverged = new java.util.concurrent.CountDownLatch(1);
@@ -194,7 +198,7 @@ public final class Keeper {
     }
 
     /**
-     * Starts the three threads; {@code httpPort} is the port the HTTP API really listens on, and
+     * Starts the keeper's threads; {@code httpPort} is the port the HTTP API really listens on, and
      * {@code keepersAtStart} the keeper statuses read at the process's start (for {@link #carriedOver}).
      */
     public void start(int httpPort, CompletableFuture<List<KeeperRecord>> keepersAtStart) throws IOException {
@@ -203,17 +207,10 @@ public final class Keeper {
         offlineSystemIdentifier = node.systemIdentifier();
         divergence.readAhead();
         status = carriedOver(status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build(), keepersAtStart);
-        try {
-            // With the keeper Pods: when the primary's container dies, the standbys look at their WAL receivers
-            // at once and report where their WAL ends, which the sentinel waits for before it promotes one;
-            // on the heartbeat alone that took up to an interval.
-            watch = store.watchSignificant(this::nudge, true);
-        } catch (RuntimeException e) {
-            log.warn("cannot watch the cluster's objects ({}); reacting on the heartbeat only", e.getMessage());
-        }
         heartbeatThread = thread("keeper-heartbeat", this::heartbeatLoop);
         convergeThread = thread("keeper-converge", this::convergeLoop);
         watchdogThread = thread("keeper-fence-watchdog", this::watchdogLoop);
+        thread("keeper-watch-opener", this::watchAfterFirstConvergence);
         log.info("keeper {} started {} ms after its process: data directory {}, PostgreSQL on {}:{}, HTTP on {}", config.name(),
                 millisSinceProcessStart(), node.area().pgdata(), config.advertiseHost(), config.pgPort(), httpPort);
     }
@@ -246,6 +243,32 @@ public final class Keeper {
             log.warn("cannot read this keeper's last published status ({}); starting from nothing", e.getMessage());
         }
         return fresh;
+    }
+
+    /**
+     * Opens the watch that nudges the heartbeat on significant changes, with the keeper Pods: when the
+     * primary's container dies, the standbys look at their WAL receivers at once and report where their WAL
+     * ends, which the sentinel waits for before it promotes one (on the heartbeat alone that took up to an
+     * interval). Opened only after the first convergence, or {@link #WATCH_DEFERRAL} into a long one (a
+     * clone): its three informers are a few hundred milliseconds of cold code, which a restarted member's
+     * rejoin would otherwise wait for. Until then the heartbeat's own reads carry every decision.
+     */
+    private void watchAfterFirstConvergence() {
+        try {
+            awaitFirstConvergence(WATCH_DEFERRAL);
+        } catch (InterruptedException e) {
+            return;
+        }
+        synchronized (watchLock) {
+            if (stopping) {
+                return;
+            }
+            try {
+                watch = store.watchSignificant(this::nudge, true);
+            } catch (RuntimeException e) {
+                log.warn("cannot watch the cluster's objects ({}); reacting on the heartbeat only", e.getMessage());
+            }
+        }
     }
 
     private static Thread thread(String name, Runnable body) {
@@ -325,6 +348,12 @@ public final class Keeper {
      */
     void heartbeat(boolean full) {
         ClusterView before = view;
+        if (!full && before != ClusterView.NOTHING_YET && publication.due(status)) {
+            // Nudged by this keeper's own change (it streams now, it stopped, it received a final position): the
+            // sentinel, the proxy and a waiting handoff act on exactly this status, so it goes out before the
+            // round of reads below rather than after it. Not on the first heartbeat, whose reading decides first.
+            publication.publish(status);
+        }
         ClusterSpec spec = before.spec();
         var stateReading = ParallelReads.start(store::readState);
         var leaseReading = ParallelReads.start(store::readPrimaryLease);
@@ -869,11 +898,13 @@ public final class Keeper {
         }
         stopping = true;
         log.info("stopping on request (SIGTERM)");
-        if (watch != null) {
-            try {
-                watch.close();
-            } catch (Exception e) {
-                log.debug("closing the watch: {}", e.getMessage());
+        synchronized (watchLock) {
+            if (watch != null) {
+                try {
+                    watch.close();
+                } catch (Exception e) {
+                    log.debug("closing the watch: {}", e.getMessage());
+                }
             }
         }
         wakeConvergence();
