@@ -131,6 +131,9 @@ public final class LocalApiServer implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** The bearer token its kubeconfig names; the server accepts any (it is a test and local-mode server). */
+    public static final String TOKEN = "local";
+
     /** Writes a kubeconfig for this server, atomically, so a reader never sees half a file. */
     public void writeKubeconfig(Path file, String namespace) throws IOException {
         String kubeconfig = """
@@ -150,8 +153,8 @@ public final class LocalApiServer implements AutoCloseable {
                 users:
                 - name: pgpilot-local
                   user:
-                    token: local
-                """.formatted(url(), namespace);
+                    token: %s
+                """.formatted(url(), namespace, TOKEN);
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, ".kubeconfig", ".tmp");
