@@ -40,8 +40,14 @@ public final class PostgresNode {
      * or a record with a bad link "at X"; X is where the next record would begin.
      */
     private static final Pattern WAL_END = Pattern.compile("error in WAL record at [0-9A-F]+/[0-9A-F]+: .* at ([0-9A-F]+/[0-9A-F]+)");
-    /** pg_waldump's last word when the WAL ends where a zero-filled page begins (a segment made ready for later use). */
-    private static final Pattern EMPTY_SEGMENT = Pattern.compile("invalid magic number 0000 in log segment ([0-9A-F]{8})([0-9A-F]{16}), offset (\\d+)");
+    /**
+     * pg_waldump's last word when the WAL ends where a page of no use begins: zero-filled (a segment made ready
+     * for later use) or left from the recycled segment's earlier life ("unexpected pageaddr", when the last
+     * record ended exactly at a page boundary). PostgreSQL's own recovery ends its redo there too. Behind a record
+     * torn at that page (a crash) the page's start is past the real end: an overestimate costs a rewind, never data.
+     */
+    private static final Pattern UNUSED_PAGE = Pattern.compile(
+            "(?:invalid magic number 0000|unexpected pageaddr [0-9A-F]+/[0-9A-F]+) in log segment ([0-9A-F]{8})([0-9A-F]{16}), offset (\\d+)");
     /** pg_waldump's last word when the next segment file does not exist: timeline, then log and segment number. */
     private static final Pattern MISSING_SEGMENT = Pattern.compile("could not find file \"([0-9A-F]{8})([0-9A-F]{16})\"");
     /** PostgreSQL's default, which pgpilot does not change (initdb --wal-segsize is not exposed). */
@@ -212,9 +218,9 @@ public final class PostgresNode {
         if (end.find()) {
             return new WalPosition(timeline, Lsn.parse(end.group(1)));
         }
-        Matcher emptyPage = EMPTY_SEGMENT.matcher(output);
-        if (emptyPage.find() && Integer.parseInt(emptyPage.group(1), 16) == timeline) {
-            return new WalPosition(timeline, new Lsn(segmentStart(emptyPage.group(2)).value() + Long.parseLong(emptyPage.group(3))));
+        Matcher unusedPage = UNUSED_PAGE.matcher(output);
+        if (unusedPage.find() && Integer.parseInt(unusedPage.group(1), 16) == timeline) {
+            return new WalPosition(timeline, new Lsn(segmentStart(unusedPage.group(2)).value() + Long.parseLong(unusedPage.group(3))));
         }
         Matcher missing = MISSING_SEGMENT.matcher(output);
         if (missing.find() && Integer.parseInt(missing.group(1), 16) == timeline) {

@@ -37,6 +37,16 @@ class WalEndTest {
     }
 
     @Test
+    void aPageLeftFromARecycledSegmentMarksTheEndAtItsStart() {
+        // A clean stop whose shutdown checkpoint ended exactly at a page boundary, seen in KeeperClusterTest: the
+        // next page still carries the address of the segment's earlier life.
+        String out = "pg_waldump: error: error in WAL record at 0/5037F88: unexpected pageaddr 0/5024000 in log segment "
+                + "000000020000000000000005, offset 229376";
+        assertThat(PostgresNode.walEnd(2, out)).isEqualTo(new WalPosition(2, Lsn.parse("0/5038000")));
+        assertThat(PostgresNode.walEnd(3, out)).as("a segment of another timeline says nothing about this one").isNull();
+    }
+
+    @Test
     void theSegmentFileOfAPositionIsNamedAsPostgresNamesIt() {
         assertThat(PostgresNode.segmentName(16, Lsn.parse("0/5FA4FE0"))).isEqualTo("000000100000000000000005");
         assertThat(PostgresNode.segmentName(1, Lsn.parse("1/A0000000"))).isEqualTo("0000000100000001000000A0");
