@@ -90,9 +90,9 @@ public final class Keeper {
     private final Object beat = new Object();
     private volatile boolean nudged;
     private long lastFullBeatNanos;
-    /** Guarded by itself: opened by {@link #watchAfterFirstConvergence}, closed by {@link #shutdown}. */
     /** Longest the watch waits for the first convergence; see {@link #watchAfterFirstConvergence}. */
     static final Duration WATCH_DEFERRAL = Duration.ofSeconds(3);
+    /** Guards {@link #watch}: opened by {@link #watchAfterFirstConvergence}, closed by {@link #shutdown}. */
     private final Object watchLock = new Object();
     private AutoCloseable watch;
     private final java.util.concurrent.CountDownLatch postgresStopped = new java.util.concurrent.CountDownLatch(1);
