@@ -346,22 +346,7 @@ public final class ClusterStore {
      * keeps them correct when a watch drops events. Close the result to stop watching.
      */
     public AutoCloseable watch(Consumer<Change> onChange, boolean keeperPods) {
-        ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(HasMetadata obj) {
-                onChange.accept(Change.SIGNIFICANT);
-            }
-
-            @Override
-            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-                onChange.accept(Significance.changed(oldObj, newObj) ? Change.SIGNIFICANT : Change.ROUTINE);
-            }
-
-            @Override
-            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-                onChange.accept(Change.SIGNIFICANT);
-            }
-        };
+        ResourceEventHandler<HasMetadata> handler = handler(onChange);
         List<SharedIndexInformer<?>> informers = new ArrayList<>();
         try {
             informers.add(client.leases().inNamespace(namespace).withLabel(ObjectNames.LABEL_CLUSTER, names.cluster()).inform(narrow(handler), 0));
@@ -391,23 +376,29 @@ public final class ClusterStore {
 
     /** Calls {@code onChange} on every change to one of this cluster's keeper Pods. Close the result to stop. */
     public AutoCloseable watchKeeperPods(Runnable onChange) {
-        SharedIndexInformer<Pod> informer = keeperPods().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                onChange.run();
-            }
-
-            @Override
-            public void onUpdate(Pod before, Pod after) {
-                onChange.run();
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
-                onChange.run();
-            }
-        }, 0);
+        // Every Pod change is significant (see Significance), so every one reaches onChange.
+        SharedIndexInformer<Pod> informer = keeperPods().inform(narrow(handler(change -> onChange.run())), 0);
         return informer::close;
+    }
+
+    /** Tells {@code onChange} of each added, changed or deleted object, and how significant the change was. */
+    private static ResourceEventHandler<HasMetadata> handler(Consumer<Change> onChange) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                onChange.accept(Change.SIGNIFICANT);
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+                onChange.accept(Significance.changed(oldObj, newObj) ? Change.SIGNIFICANT : Change.ROUTINE);
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+                onChange.accept(Change.SIGNIFICANT);
+            }
+        };
     }
 
     private FilterWatchListDeletable<Pod, PodList, PodResource> keeperPods() {
