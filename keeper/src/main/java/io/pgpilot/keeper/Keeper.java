@@ -403,7 +403,7 @@ public final class Keeper {
         Lsn floor = keepers.entrySet().stream().filter(e -> !e.getKey().equals(me)).map(e -> e.getValue().finalLsn())
                 .filter(java.util.Objects::nonNull).max(Lsn::compareTo).orElse(null);
         publication.handoffFloor(floor);
-        if (publication.handoffAhead(floor) && observation.role() == PostgresRole.STANDBY && node.isRunning()) {
+        if (publication.handoffAhead() && observation.role() == PostgresRole.STANDBY && node.isRunning()) {
             // A stopped primary just published where its WAL ends and a switchover waits for a standby to
             // report it: look at this standby's position now instead of at the next convergence pass.
             Observation fresh = node.probe().observe();

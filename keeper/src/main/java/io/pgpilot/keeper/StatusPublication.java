@@ -50,7 +50,8 @@ final class StatusPublication {
     }
 
     /** True when another member's final position is further than what this one last published as received. */
-    boolean handoffAhead(Lsn floor) {
+    boolean handoffAhead() {
+        Lsn floor = handoffFloor;
         return floor != null && floor.isAfter(publishedReceived);
     }
 }
