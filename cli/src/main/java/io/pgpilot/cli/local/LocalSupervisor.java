@@ -228,8 +228,8 @@ public final class LocalSupervisor {
     /**
      * How the components reach the API server: fabric8's environment settings (no kubeconfig, no service
      * account), much as a pod is configured from its service account without a file to parse. Reading the
-     * kubeconfig (YAML into fabric8's configuration model) was about 0.25 s of the 1.6 s of CPU a keeper's
-     * JVM spends before its first decision, the largest part of a rejoin.
+     * kubeconfig (YAML into fabric8's configuration model) was about a fifth of the CPU a keeper's JVM spends
+     * before its loop runs (bench/keeper-start), the largest part of a rejoin.
      */
     private Map<String, String> apiEnvironment() {
         return Map.of("KUBERNETES_MASTER", client.getConfiguration().getMasterUrl(), "KUBERNETES_AUTH_TOKEN", LocalApiServer.TOKEN,
