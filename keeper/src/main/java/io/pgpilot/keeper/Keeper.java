@@ -116,6 +116,8 @@ public final class Keeper {
     private volatile MemberState busyState;
     private volatile long lastFenceMillis = -1;
     private volatile String offlineSystemIdentifier;
+    /** The read at start failed: the first heartbeat's reading carries the last published status over instead. */
+    private volatile boolean carryOverPending;
     private String lastCorruptReport;
     private String lastHeartbeatError;
     private Thread heartbeatThread;
@@ -206,7 +208,18 @@ public final class Keeper {
         node.writePassfile();
         offlineSystemIdentifier = node.systemIdentifier();
         divergence.readAhead();
-        status = carriedOver(status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build(), keepersAtStart);
+        KeeperStatus fresh = status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build();
+        try {
+            status = carriedOver(fresh, ParallelReads.join(keepersAtStart));
+        } catch (RuntimeException e) {
+            // Nothing is published before the heartbeat has read the cluster, so its first reading can carry
+            // it over as well. Given up here, a whole-cluster restart in synchronous mode waited forever: a
+            // primary that came back cold and timed out on this read published an empty synchronous set.
+            log.warn("cannot read this keeper's last published status yet ({}); carrying it over from the first heartbeat's reading",
+                    e.getMessage());
+            status = fresh;
+            carryOverPending = true;
+        }
         heartbeatThread = thread("keeper-heartbeat", this::heartbeatLoop);
         convergeThread = thread("keeper-converge", this::convergeLoop);
         watchdogThread = thread("keeper-fence-watchdog", this::watchdogLoop);
@@ -227,20 +240,16 @@ public final class Keeper {
      * make a whole-cluster restart in synchronous mode wait forever (no standby provably has every commit).
      * Only for the same data directory (system identifier); anything else starts from nothing.
      */
-    private KeeperStatus carriedOver(KeeperStatus fresh, CompletableFuture<List<KeeperRecord>> keepers) {
-        try {
-            for (KeeperRecord record : ParallelReads.join(keepers)) {
-                if (record.keeper().equals(config.name()) && record.status() instanceof Read.Found<KeeperStatus> found
-                        && fresh.systemIdentifier() != null && fresh.systemIdentifier().equals(found.value().systemIdentifier())) {
-                    KeeperStatus before = found.value();
-                    log.info("carrying over the last published position {} (final LSN {}, synchronous set {}) until PostgreSQL runs",
-                            before.receivedLsn(), before.finalLsn(), before.synchronousStandbys());
-                    return fresh.toBuilder().timeline(before.timeline()).writeLsn(before.writeLsn()).flushLsn(before.flushLsn())
-                            .replayLsn(before.replayLsn()).finalLsn(before.finalLsn()).synchronousStandbys(before.synchronousStandbys()).build();
-                }
+    private KeeperStatus carriedOver(KeeperStatus fresh, List<KeeperRecord> keepers) {
+        for (KeeperRecord record : keepers) {
+            if (record.keeper().equals(config.name()) && record.status() instanceof Read.Found<KeeperStatus> found
+                    && fresh.systemIdentifier() != null && fresh.systemIdentifier().equals(found.value().systemIdentifier())) {
+                KeeperStatus before = found.value();
+                log.info("carrying over the last published position {} (final LSN {}, synchronous set {}) until PostgreSQL runs",
+                        before.receivedLsn(), before.finalLsn(), before.synchronousStandbys());
+                return fresh.toBuilder().timeline(before.timeline()).writeLsn(before.writeLsn()).flushLsn(before.flushLsn())
+                        .replayLsn(before.replayLsn()).finalLsn(before.finalLsn()).synchronousStandbys(before.synchronousStandbys()).build();
             }
-        } catch (RuntimeException e) {
-            log.warn("cannot read this keeper's last published status ({}); starting from nothing", e.getMessage());
         }
         return fresh;
     }
@@ -390,8 +399,14 @@ public final class Keeper {
         }
         // Read with the rest, before a renewal above: a status read a few milliseconds early is still current
         // for every use below (the statuses are each keeper's own, and the renewal does not change them).
+        List<KeeperRecord> records = ParallelReads.join(keepersReading);
+        if (carryOverPending) {
+            // Before this keeper's first publication: its own record is still what it published before the restart.
+            status = carriedOver(status, records);
+            carryOverPending = false;
+        }
         Map<String, KeeperStatus> keepers = new HashMap<>();
-        for (KeeperRecord record : ParallelReads.join(keepersReading)) {
+        for (KeeperRecord record : records) {
             if (record.status() instanceof Read.Found<KeeperStatus> found) {
                 keepers.put(record.keeper(), found.value());
             }

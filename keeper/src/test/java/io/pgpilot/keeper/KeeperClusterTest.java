@@ -285,6 +285,27 @@ class KeeperClusterTest {
                 .as("k3 now holds exactly the new primary's history").isEqualTo("0");
     }
 
+    @Test
+    @Order(9)
+    void aKeeperThatCannotReadItsLastStatusAtStartCarriesItOverFromItsFirstHeartbeat() throws Exception {
+        // What a member published before a restart (its positions, a primary's synchronous set) is what the
+        // sentinel decides on until PostgreSQL runs again. A keeper restarted while the API server does not
+        // answer used to give it up for good, and a whole-cluster restart in synchronous mode then waited forever.
+        k3.close();
+        await().atMost(SLOW).until(() -> status("k3").map(s -> s.state() == MemberState.STOPPED).orElse(false));
+        long failedReads = k3.countInLog("cannot read this keeper's last published status");
+        long carried = k3.countInLog("carrying over the last published position");
+        api.stall();
+        try {
+            k3.start();
+            await().atMost(SLOW).until(() -> k3.countInLog("cannot read this keeper's last published status") > failedReads);
+        } finally {
+            api.resume();
+        }
+        await().atMost(SLOW).until(() -> k3.countInLog("carrying over the last published position") > carried);
+        await().atMost(SLOW).until(() -> streamingFrom("k3", "k2"));
+    }
+
     private static boolean canWrite(int port) {
         try (Connection c = Sql.connect(port, SUPERUSER_PW); Statement st = c.createStatement()) {
             st.execute("update pgpilot.heartbeat set beat = beat where id = 1");
