@@ -41,7 +41,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -118,6 +117,8 @@ public final class Keeper {
     private volatile String offlineSystemIdentifier;
     /** The read at start failed: the first heartbeat's reading carries the last published status over instead. */
     private volatile boolean carryOverPending;
+    /** The reading issued at the process's start, for the first heartbeat to decide on; null once used. */
+    private volatile ClusterReading firstReading;
     private String lastCorruptReport;
     private String lastHeartbeatError;
     private Thread heartbeatThread;
@@ -201,16 +202,17 @@ public final class Keeper {
 
     /**
      * Starts the keeper's threads; {@code httpPort} is the port the HTTP API really listens on, and
-     * {@code keepersAtStart} the keeper statuses read at the process's start (for {@link #carriedOver}).
+     * {@code atStart} the cluster as read at the process's start (for {@link #carriedOver} and the first heartbeat).
      */
-    public void start(int httpPort, CompletableFuture<List<KeeperRecord>> keepersAtStart) throws IOException {
+    public void start(int httpPort, ClusterReading atStart) throws IOException {
+        firstReading = atStart;
         node.area().prepare();
         node.writePassfile();
         offlineSystemIdentifier = node.systemIdentifier();
         divergence.readAhead();
         KeeperStatus fresh = status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build();
         try {
-            status = carriedOver(fresh, ParallelReads.join(keepersAtStart));
+            status = carriedOver(fresh, ParallelReads.join(atStart.keepers()));
         } catch (RuntimeException e) {
             // Nothing is published before the heartbeat has read the cluster, so its first reading can carry
             // it over as well. Given up here, a whole-cluster restart in synchronous mode waited forever: a
@@ -364,17 +366,18 @@ public final class Keeper {
             publication.publish(status);
         }
         ClusterSpec spec = before.spec();
-        var stateReading = ParallelReads.start(store::readState);
-        var leaseReading = ParallelReads.start(store::readPrimaryLease);
-        var keepersReading = ParallelReads.start(store::listKeepers);
-        Read<ClusterSpec> specRead = store.readSpec();
+        // The first time, spec is still the default one (1 s): this keeper has read none yet.
+        ClusterReading reading = firstReading != null && firstReading.usableAt(System.nanoTime(), spec.renewIntervalMs())
+                ? firstReading : ClusterReading.issue(store);
+        firstReading = null;
+        Read<ClusterSpec> specRead = ParallelReads.join(reading.spec());
         if (specRead instanceof Read.Found<ClusterSpec> found) {
             spec = found.value();
         } else if (specRead instanceof Read.Corrupt<ClusterSpec> corrupt) {
             reportCorrupt(corrupt.describe() + "; keeping the last valid spec");
         }
         ClusterState state = before.state();
-        Read<ClusterState> stateRead = ParallelReads.join(stateReading);
+        Read<ClusterState> stateRead = ParallelReads.join(reading.state());
         if (stateRead instanceof Read.Found<ClusterState> found) {
             state = found.value();
         } else if (stateRead instanceof Read.Corrupt<ClusterState> corrupt) {
@@ -382,7 +385,7 @@ public final class Keeper {
         } else {
             state = ClusterState.INITIAL;
         }
-        Read<PrimaryLease> leaseRead = ParallelReads.join(leaseReading);
+        Read<PrimaryLease> leaseRead = ParallelReads.join(reading.lease());
         PrimaryLease lease = leaseRead instanceof Read.Found<PrimaryLease> found ? found.value() : null;
         String me = config.name();
         boolean plannedPrimary = me.equals(state.primary()) && state.planFor(me) != null && state.planFor(me).role() == Role.PRIMARY;
@@ -399,7 +402,7 @@ public final class Keeper {
         }
         // Read with the rest, before a renewal above: a status read a few milliseconds early is still current
         // for every use below (the statuses are each keeper's own, and the renewal does not change them).
-        List<KeeperRecord> records = ParallelReads.join(keepersReading);
+        List<KeeperRecord> records = ParallelReads.join(reading.keepers());
         if (carryOverPending) {
             // Before this keeper's first publication: its own record is still what it published before the restart.
             status = carriedOver(status, records);

@@ -14,9 +14,7 @@ import io.pgpilot.store.Read;
 import io.pgpilot.store.StoreUnavailableException;
 import io.pgpilot.time.MonotonicClock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -52,12 +50,13 @@ public final class KeeperMain {
             return;
         }
         ClusterStore store = config.kube().store(API_REQUEST_TIMEOUT);
+        // Read once, all at the same time and as early as possible: the data check below, the keeper's carry-over
+        // of its last status and its first heartbeat all decide on it, and every request counts in a restarted
+        // member's rejoin.
+        ClusterReading atStart = ClusterReading.issue(store);
         PostgresProbe probe = new PostgresProbe(config.localHost(), config.pgPort(), config.passwords().superuser());
         PostgresNode node = new PostgresNode(config.workArea(), config.commands(), config.passwords(), probe);
-        // Read once, at the same time as the rest: the data check below and the keeper's carry-over of its last
-        // status both need it, and every request counts in a restarted member's rejoin.
-        CompletableFuture<List<KeeperRecord>> keepersAtStart = ParallelReads.start(store::listKeepers);
-        String foreign = foreignData(config, store, node, keepersAtStart);
+        String foreign = foreignData(config, node, atStart);
         if (foreign != null) {
             System.err.println("keeper cannot start:\n  - " + foreign);
             System.exit(2);
@@ -79,7 +78,7 @@ public final class KeeperMain {
                 }
             }, "keeper-shutdown"));
             if (early) {
-                keeper.start(config.httpPort(), keepersAtStart);
+                keeper.start(config.httpPort(), atStart);
                 if (!keeper.awaitFirstConvergence(WEB_SERVER_DEFERRAL)) {
                     log.info("not converged after {} s; starting the HTTP API meanwhile", WEB_SERVER_DEFERRAL.toSeconds());
                 }
@@ -89,7 +88,7 @@ public final class KeeperMain {
             context.set(webServer(config, keeper).run());
             int httpPort = ((WebServerApplicationContext) context.get()).getWebServer().getPort();
             if (!early) {
-                keeper.start(httpPort, keepersAtStart);
+                keeper.start(httpPort, atStart);
             }
         } catch (Exception e) {
             log.error("keeper cannot start: {}", e.getMessage(), e);
@@ -123,7 +122,7 @@ public final class KeeperMain {
      * belongs to another cluster: refuse to start rather than stream into or rewind it. When the API server
      * cannot be reached the check is left to the keeper's loop, which refuses the same way.
      */
-    static String foreignData(KeeperConfig config, ClusterStore store, PostgresNode node, CompletableFuture<List<KeeperRecord>> keepers) {
+    static String foreignData(KeeperConfig config, PostgresNode node, ClusterReading reading) {
         if (config.workArea().pgdataEmpty()) {
             return null;
         }
@@ -133,12 +132,12 @@ public final class KeeperMain {
                     + "move it away or point --data-dir elsewhere; nothing was changed";
         }
         try {
-            Read<ClusterState> state = store.readState();
+            Read<ClusterState> state = ParallelReads.join(reading.state());
             if (!(state instanceof Read.Found<ClusterState> found) || found.value().primary() == null || found.value().primary().equals(config.name())) {
                 return null;
             }
             String primary = found.value().primary();
-            for (KeeperRecord record : ParallelReads.join(keepers)) {
+            for (KeeperRecord record : ParallelReads.join(reading.keepers())) {
                 if (record.keeper().equals(primary) && record.status() instanceof Read.Found<KeeperStatus> status) {
                     String theirs = status.value().systemIdentifier();
                     if (theirs != null && !theirs.equals(mine)) {
