@@ -4,6 +4,7 @@ import io.pgpilot.cli.Main;
 import io.pgpilot.cli.drill.AcknowledgedWriter;
 import io.pgpilot.cli.local.ClassDataSharing;
 import io.pgpilot.cli.local.LocalConfig;
+import io.pgpilot.cli.local.LocalLayout;
 import io.pgpilot.cli.local.LocalSupervisor;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
@@ -29,6 +30,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -190,7 +193,29 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Main.run("local", "start", "--dir", dir.toString(), old);
         await(() -> status().members().stream().anyMatch(m -> m.name().equals(old) && "streaming".equals(m.state())), 120, old + " streaming");
-        record("rejoin after " + name + " (start -> streaming)", (System.nanoTime() - start) / 1_000_000);
+        long rejoin = (System.nanoTime() - start) / 1_000_000;
+        record("rejoin after " + name + " (start -> streaming)", rejoin);
+        // Where the rejoin went, as the keeper logs it: its JVM's start up to its loop, then the rest (also the
+        // supervisor starting the process: the decision, a rewind, PostgreSQL's start, the status reaching here).
+        long jvm = lastKeeperStartMillis(new LocalLayout(dir).log(old));
+        if (jvm >= 0 && jvm <= rejoin) {
+            record("rejoin after " + name + ": process start -> keeper loop", jvm);
+            record("rejoin after " + name + ": keeper loop -> streaming", rejoin - jvm);
+        }
+    }
+
+    private static final Pattern KEEPER_STARTED = Pattern.compile("started (\\d+) ms after its process");
+
+    /** The last "started N ms after its process" in a keeper's log: N, or -1 when there is none. */
+    static long lastKeeperStartMillis(Path log) throws IOException {
+        long last = -1;
+        for (String line : Files.readAllLines(log)) {
+            Matcher m = KEEPER_STARTED.matcher(line);
+            if (m.find()) {
+                last = Long.parseLong(m.group(1));
+            }
+        }
+        return last;
     }
 
     private void switchover() throws Exception {
@@ -261,11 +286,11 @@ public final class FailoverBenchCommand implements Callable<Integer> {
 
     private void report() {
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-45s %8s %8s %8s %5s%n", "drill (" + (synchronous ? "synchronous" : "asynchronous") + " mode, default timings)", "min ms", "median", "max ms", "runs");
+        System.out.printf(Locale.ROOT, "%-52s %8s %8s %8s %5s%n", "drill (" + (synchronous ? "synchronous" : "asynchronous") + " mode, default timings)", "min ms", "median", "max ms", "runs");
         for (var entry : figures.entrySet()) {
             List<Long> values = new ArrayList<>(entry.getValue());
             Collections.sort(values);
-            System.out.printf(Locale.ROOT, "%-45s %8d %8d %8d %5d%n", entry.getKey(), values.get(0), values.get(values.size() / 2),
+            System.out.printf(Locale.ROOT, "%-52s %8d %8d %8d %5d%n", entry.getKey(), values.get(0), values.get(values.size() / 2),
                     values.get(values.size() - 1), values.size());
         }
         System.out.println("acknowledged rows: " + writer.acknowledgedCount() + "; lost by drill: " + lostBy + "; writer: "
