@@ -195,8 +195,8 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         await(() -> status().members().stream().anyMatch(m -> m.name().equals(old) && "streaming".equals(m.state())), 120, old + " streaming");
         long rejoin = (System.nanoTime() - start) / 1_000_000;
         record("rejoin after " + name + " (start -> streaming)", rejoin);
-        // Where the rejoin went, as the keeper logs it: its JVM's start up to its loop, then the rest (also the
-        // supervisor starting the process: the decision, a rewind, PostgreSQL's start, the status reaching here).
+        // Where the rejoin went, as the keeper logs it: its JVM's start up to its loop, then the rest (the
+        // supervisor starting the process, the decision, a rewind, PostgreSQL's start, the status reaching here).
         long jvm = lastKeeperStartMillis(new LocalLayout(dir).log(old));
         if (jvm >= 0 && jvm <= rejoin) {
             record("rejoin after " + name + ": process start -> keeper loop", jvm);
