@@ -8,7 +8,7 @@
 # reads and publishes as in a real rejoin, and nothing else is touched. The figure is what the keeper logs
 # when its threads run: "started N ms after its process" (the process's start time is the kernel's, to
 # 10 ms), with the JVM's CPU time (user + system) until it is stopped at that line. Rounds alternate between
-# the variants on a quiet machine; medians and ratios are printed.
+# the variants, on a quiet machine or beside LOAD's busy loops; medians and ratios are printed.
 #
 # Usage: bench/keeper-start/run.sh            (builds with ./pgpilot if needed; fetches fabric8's JDK client with Maven)
 #   ROUNDS=5 bench/keeper-start/run.sh
