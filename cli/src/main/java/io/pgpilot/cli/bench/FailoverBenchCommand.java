@@ -69,6 +69,8 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     /** Counts the cluster's object changes; {@link #await} re-checks on each instead of polling the API server. */
     private final Object changes = new Object();
     private long changeCount;
+    /** What a keeper logs when its loop runs (Keeper#start), with the milliseconds since its process started. */
+    private static final Pattern KEEPER_STARTED = Pattern.compile("started (\\d+) ms after its process");
     private final Map<String, List<Long>> figures = new TreeMap<>();
     private final Set<Long> lostSoFar = new HashSet<>();
     private final Map<String, Long> lostBy = new TreeMap<>();
@@ -203,8 +205,6 @@ public final class FailoverBenchCommand implements Callable<Integer> {
             record("rejoin after " + name + ": keeper loop -> streaming", rejoin - jvm);
         }
     }
-
-    private static final Pattern KEEPER_STARTED = Pattern.compile("started (\\d+) ms after its process");
 
     /** The last "started N ms after its process" in a keeper's log: N, or -1 when there is none. */
     static long lastKeeperStartMillis(Path log) throws IOException {
