@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>heartbeat: every renewIntervalMs reads C-spec, C-state, the primary Lease and the keepers' statuses,
  *       renews the primary Lease while this keeper is the planned primary, and publishes this keeper's status;</li>
- *   <li>convergence: decides the next step ({@link Convergence}) and carries it out; it also starts the
- *       postmaster, and lives as long as the keeper, because the postmaster's parent-death signal is tied to it;</li>
+ *   <li>convergence: decides the next step ({@link Convergence}) and carries it out (the postmaster itself is
+ *       started by a thread of its own, see {@code Postmaster}, to which its parent-death signal is tied);</li>
  *   <li>watchdog: every few milliseconds, fences a writable primary whose last renewal is past the renew deadline,
  *       independently of the other two, which may be stuck on a slow API server or a long pg_basebackup.</li>
  * </ul>
@@ -94,7 +94,6 @@ public final class Keeper {
     /** Guards {@link #watch}: opened by {@link #watchAfterFirstConvergence}, closed by {@link #shutdown}. */
     private final Object watchLock = new Object();
     private AutoCloseable watch;
-    private final java.util.concurrent.CountDownLatch postgresStopped = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.CountDownLatch firstConverged = new java.util.concurrent.CountDownLatch(1);
 
     private volatile ClusterView view = ClusterView.NOTHING_YET;
@@ -119,6 +118,8 @@ public final class Keeper {
     private volatile boolean carryOverPending;
     /** The reading issued at the process's start, for the first heartbeat to decide on; null once used. */
     private volatile ClusterReading firstReading;
+    /** What PostgreSQL was started with before the cluster was read; null once compared with the spec. */
+    private volatile EarlyStart.Started startedEarly;
     private String lastCorruptReport;
     private String lastHeartbeatError;
     private Thread heartbeatThread;
@@ -201,11 +202,19 @@ public final class Keeper {
     }
 
     /**
-     * Starts the keeper's threads; {@code httpPort} is the port the HTTP API really listens on, and
-     * {@code atStart} the cluster as read at the process's start (for {@link #carriedOver} and the first heartbeat).
+     * Starts the keeper's threads; {@code httpPort} is the port the HTTP API really listens on,
+     * {@code atStart} the cluster as read at the process's start (for {@link #carriedOver} and the first
+     * heartbeat), and {@code early} what PostgreSQL was started with before that reading (null if it was not).
      */
-    public void start(int httpPort, ClusterReading atStart) throws IOException {
+    public void start(int httpPort, ClusterReading atStart, EarlyStart.Started early) throws IOException {
         firstReading = atStart;
+        if (early != null) {
+            // Adopted as if this keeper's loop had started it: the first decision then sees a standby that
+            // streams from its planned upstream (nothing to do), or one to re-point, stop or promote.
+            startedEarly = early;
+            following = early.upstream();
+            followingSinceNanos = System.nanoTime();
+        }
         node.area().prepare();
         node.writePassfile();
         offlineSystemIdentifier = node.systemIdentifier();
@@ -501,15 +510,11 @@ public final class Keeper {
     private void convergeLoop() {
         while (true) {
             if (stopping) {
-                // This thread started the postmaster, whose parent-death signal fires when this thread ends:
-                // it must outlive PostgreSQL's clean shutdown.
-                awaitQuietly(postgresStopped);
                 return;
             }
             try {
-                // Until the first heartbeat has read the cluster there is nothing to decide on (a keeper starts
-                // with PostgreSQL down: its postmaster does not outlive the previous keeper); that heartbeat
-                // wakes this thread.
+                // Until the first heartbeat has read the cluster there is nothing to decide on (PostgreSQL is
+                // down, or runs in recovery as EarlyStart left it); that heartbeat wakes this thread.
                 if (view != ClusterView.NOTHING_YET) {
                     convergeOnce();
                 }
@@ -610,7 +615,25 @@ public final class Keeper {
                 : Divergence.UNKNOWN;
         return new Situation(me, plan, state.primary(), state.epoch(), bootstrap, v.lease(), renewal.isFresh(v.spec().renewDeadlineMs()),
                 data, plan != null && plan.reinit() && !reinitDone(state.generation()), running, upstream, upstreamPrimary, following,
-                identityProblem(v, data), forked);
+                identityProblem(v, data), forked, outdatedSettings(v, alive));
+    }
+
+    /**
+     * After a start before the cluster was read: whether the spec has changed, while this member was down,
+     * a setting PostgreSQL was started with (where it streams from aside, which a re-point changes). Asked
+     * until PostgreSQL stops or the settings are found current.
+     */
+    private boolean outdatedSettings(ClusterView v, boolean alive) {
+        EarlyStart.Started early = startedEarly;
+        if (early == null) {
+            return false;
+        }
+        boolean outdated = alive && (!PostgresConfigFiles.withoutReplicationTargets(PostgresConfigFiles.postgresqlConf(settings(early.upstream(), v)))
+                .equals(PostgresConfigFiles.withoutReplicationTargets(early.settings())) || !PostgresConfigFiles.pgHba(v.spec().pgHba()).equals(early.hba()));
+        if (!outdated) {
+            startedEarly = null;
+        }
+        return outdated;
     }
 
     /** The data directory belongs to another cluster when its system identifier differs from the primary's. */
@@ -826,14 +849,19 @@ public final class Keeper {
     }
 
     private void writeConfig(Endpoint upstream, ClusterView v) throws IOException {
+        PostgresConfigFiles.Settings settings = settings(upstream, v);
+        node.writeConfig(settings, v.spec().pgHba());
+        appliedSyncNames = PostgresConfigFiles.synchronousStandbyNames(settings.synchronousStandbys(), settings.synchronousQuorum());
+    }
+
+    /** What postgresql.conf says for this member streaming from {@code upstream} (null: as primary). */
+    private PostgresConfigFiles.Settings settings(Endpoint upstream, ClusterView v) {
         ClusterState state = v.state();
         boolean primary = upstream == null;
-        List<String> sync = primary ? state.synchronousStandbys() : List.of();
-        int quorum = primary ? state.synchronousQuorum() : 0;
         var area = node.area();
-        node.writeConfig(new PostgresConfigFiles.Settings(config.name(), config.pgListenHost(), config.pgPort(), area.socketDir(), area.pgHba(),
-                area.passfile(), upstream, ObjectNames.replicationSlot(config.name()), sync, quorum, v.spec().postgresParameters()), v.spec().pgHba());
-        appliedSyncNames = PostgresConfigFiles.synchronousStandbyNames(sync, quorum);
+        return new PostgresConfigFiles.Settings(config.name(), config.pgListenHost(), config.pgPort(), area.socketDir(), area.pgHba(),
+                area.passfile(), upstream, ObjectNames.replicationSlot(config.name()), primary ? state.synchronousStandbys() : List.of(),
+                primary ? state.synchronousQuorum() : 0, v.spec().postgresParameters());
     }
 
     private void publishQuietly() {
@@ -937,7 +965,6 @@ public final class Keeper {
         writable = false;
         following = null;
         node.stopFast(Duration.ofSeconds(8));
-        postgresStopped.countDown();
         Lsn finalLsn = Lsn.ZERO;
         if (wasPrimary) {
             finalLsn = finalPosition();
@@ -962,14 +989,6 @@ public final class Keeper {
             actionLock.unlock();
         }
         node.probe().close();
-    }
-
-    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void join(Thread t) {

@@ -49,15 +49,25 @@ public final class KeeperMain {
             System.exit(2);
             return;
         }
+        // Before anything else: a restarted standby's PostgreSQL then starts beside the rest of the JVM's start.
+        EarlyStart.Started startedEarly = EarlyStart.attempt(config);
+        PostgresProbe probe = new PostgresProbe(config.localHost(), config.pgPort(), config.passwords().superuser());
+        PostgresNode node = new PostgresNode(config.workArea(), config.commands(), config.passwords(), probe);
+        if (startedEarly != null) {
+            node.adopt(startedEarly.postmaster());
+            awaitAnsweringInBackground(node, startedEarly);
+        }
         ClusterStore store = config.kube().store(API_REQUEST_TIMEOUT);
         // Read once, all at the same time and as early as possible: the data check below, the keeper's carry-over
         // of its last status and its first heartbeat all decide on it, and every request counts in a restarted
         // member's rejoin.
         ClusterReading atStart = ClusterReading.issue(store);
-        PostgresProbe probe = new PostgresProbe(config.localHost(), config.pgPort(), config.passwords().superuser());
-        PostgresNode node = new PostgresNode(config.workArea(), config.commands(), config.passwords(), probe);
         String foreign = foreignData(config, node, atStart);
         if (foreign != null) {
+            if (startedEarly != null) {
+                node.stopFast(Duration.ofSeconds(10));
+                foreign += " (PostgreSQL had been started in recovery on it before this check and was stopped: it wrote nothing but its own recovery)";
+            }
             System.err.println("keeper cannot start:\n  - " + foreign);
             System.exit(2);
             return;
@@ -78,7 +88,7 @@ public final class KeeperMain {
                 }
             }, "keeper-shutdown"));
             if (early) {
-                keeper.start(config.httpPort(), atStart);
+                keeper.start(config.httpPort(), atStart, startedEarly);
                 if (!keeper.awaitFirstConvergence(WEB_SERVER_DEFERRAL)) {
                     log.info("not converged after {} s; starting the HTTP API meanwhile", WEB_SERVER_DEFERRAL.toSeconds());
                 }
@@ -88,12 +98,31 @@ public final class KeeperMain {
             context.set(webServer(config, keeper).run());
             int httpPort = ((WebServerApplicationContext) context.get()).getWebServer().getPort();
             if (!early) {
-                keeper.start(httpPort, atStart);
+                keeper.start(httpPort, atStart, startedEarly);
             }
         } catch (Exception e) {
             log.error("keeper cannot start: {}", e.getMessage(), e);
             System.exit(1);
         }
+    }
+
+    /**
+     * Connects to the PostgreSQL started early as soon as it answers, in the background: the keeper's first
+     * decision observes it through the same pool, and a cold first connection (the driver's code, the SCRAM
+     * exchange) took a few hundred milliseconds of a rejoin when that decision made it. Meanwhile the main
+     * thread mostly waits for the API server's first answers.
+     */
+    private static void awaitAnsweringInBackground(PostgresNode node, EarlyStart.Started started) {
+        Thread t = new Thread(() -> {
+            try {
+                node.awaitAnswering(started.postmaster(), Duration.ofSeconds(30));
+            } catch (java.io.IOException e) {
+                // A long replay: hot standby answers only once the data is consistent. The keeper's loop connects later.
+                log.info("PostgreSQL started before the cluster was read does not answer yet: {}", e.getMessage());
+            }
+        }, "keeper-early-connect");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static SpringApplication webServer(KeeperConfig config, Keeper keeper) {

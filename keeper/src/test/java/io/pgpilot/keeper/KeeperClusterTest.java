@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.cluster.KeeperStatus;
 import io.pgpilot.cluster.Lsn;
 import io.pgpilot.cluster.MemberState;
@@ -253,7 +254,9 @@ class KeeperClusterTest {
                 .orElse(false));
         k2.start();
         await().atMost(SLOW).until(() -> streamingFrom("k2", "k1") && streamingFrom("k3", "k1"));
-        assertThat(k2.logText()).contains("nothing to rewind").doesNotContain("pg_rewind done");
+        // Data that last ran as a primary is checked against the cluster before anything starts it.
+        assertThat(k2.logText()).contains("PostgreSQL starts after the cluster is read: the data directory last ran as a primary")
+                .contains("nothing to rewind").doesNotContain("pg_rewind done");
         Sql.execute(k1.pgPort, SUPERUSER_PW, "insert into items values (7, 'on k1 after k2 came back')");
         await().atMost(SLOW).until(() -> "on k1 after k2 came back".equals(Sql.tryQuery(k2.pgPort, SUPERUSER_PW, "select note from items where id = 7")));
     }
@@ -304,6 +307,38 @@ class KeeperClusterTest {
         }
         await().atMost(SLOW).until(() -> k3.countInLog("carrying over the last published position") > carried);
         await().atMost(SLOW).until(() -> streamingFrom("k3", "k2"));
+    }
+
+    @Test
+    @Order(10)
+    void aRestartedStandbyStreamsBeforeItsKeeperCanReadTheClusterAndTakesSpecChangesMadeMeanwhile() throws Exception {
+        // A restarted standby's PostgreSQL starts with the previous run's settings as the keeper's first act: it
+        // streams again even while the API server does not answer. A setting the spec changed while the member
+        // was down must still reach it: once the keeper has read the spec it restarts PostgreSQL with it.
+        k3.close();
+        await().atMost(SLOW).until(() -> status("k3").map(s -> s.state() == MemberState.STOPPED).orElse(false));
+        var spec = (Read.Found<ClusterSpec>) store.readSpec();
+        Map<String, String> parameters = new java.util.TreeMap<>(spec.value().postgresParameters());
+        parameters.put("work_mem", "7MB");
+        String json = parameters.entrySet().stream().map(e -> "\"" + e.getKey() + "\": \"" + e.getValue() + "\"")
+                .collect(java.util.stream.Collectors.joining(", ", "{\"postgresParameters\": {", "}}"));
+        store.updateSpec(spec.value().withChanges(json), spec.resourceVersion()).orElseThrow();
+        long restarts = k3.countInLog("restart with the new ones");
+        api.stall();
+        try {
+            k3.start();
+            await().atMost(SLOW).until(() -> "streaming".equals(Sql.tryQuery(k2.pgPort, SUPERUSER_PW,
+                    "select state from pg_stat_replication where application_name = 'k3'")));
+            assertThat(Sql.query(k3.pgPort, SUPERUSER_PW, "show work_mem")).as("the previous run's settings, until the spec is read").isNotEqualTo("7MB");
+        } finally {
+            api.resume();
+        }
+        await().atMost(SLOW).until(() -> k3.countInLog("restart with the new ones") > restarts);
+        await().atMost(SLOW).until(() -> "7MB".equals(Sql.tryQuery(k3.pgPort, SUPERUSER_PW, "show work_mem")));
+        await().atMost(SLOW).until(() -> streamingFrom("k3", "k2"));
+        Sql.execute(k2.pgPort, SUPERUSER_PW, "insert into items values (10, 'on k2 after k3 restarted with the new settings')");
+        await().atMost(SLOW).until(() -> "on k2 after k3 restarted with the new settings".equals(
+                Sql.tryQuery(k3.pgPort, SUPERUSER_PW, "select note from items where id = 10")));
     }
 
     private static boolean canWrite(int port) {

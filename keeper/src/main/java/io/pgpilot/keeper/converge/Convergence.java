@@ -20,10 +20,13 @@ public final class Convergence {
 
     public static Action decide(Situation s) {
         if (s.identityProblem() != null) {
-            if (s.running() == PostgresRole.PRIMARY) {
+            if (s.running() != PostgresRole.NONE) {
                 return new Action.Stop(s.identityProblem());
             }
             return new Action.Refuse(s.identityProblem());
+        }
+        if (s.running() == PostgresRole.STANDBY && s.outdatedSettings()) {
+            return new Action.Stop("started in recovery before the cluster was read, with settings the spec has changed since: restart with the new ones");
         }
         if (s.running() == PostgresRole.PRIMARY && !s.mayWrite()) {
             return new Action.Stop("running as primary but may not accept writes: " + s.whyNotWritable());

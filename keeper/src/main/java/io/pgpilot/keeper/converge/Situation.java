@@ -26,6 +26,8 @@ import io.pgpilot.store.PrimaryLease;
  * @param identityProblem non-null when the data directory belongs to another cluster
  * @param divergence      whether this member's WAL goes past the point where the upstream's timeline forked off
  *                        from it; looked at only with a primary upstream and data here, UNKNOWN otherwise
+ * @param outdatedSettings PostgreSQL runs with the settings it was started with before the cluster was read,
+ *                        and the spec has changed them since
  */
 public record Situation(
         String me,
@@ -42,7 +44,8 @@ public record Situation(
         boolean upstreamPrimary,
         Endpoint following,
         String identityProblem,
-        Divergence divergence) {
+        Divergence divergence,
+        boolean outdatedSettings) {
 
     /** All three conditions under which this keeper may accept writes (safety invariant 2). */
     public boolean mayWrite() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -116,6 +117,54 @@ public final class PostgresConfigFiles {
                 + " passfile=" + passfile + " application_name=" + keeper + " connect_timeout=2";
     }
 
+    /** The settings that only say where a standby streams from and which standbys a primary waits for: a reload applies them. */
+    private static final Set<String> REPLICATION_TARGETS = Set.of("primary_conninfo", "primary_slot_name", "synchronous_standby_names");
+
+    /** The value {@code conf} (as {@link #postgresqlConf} writes it) gives {@code name}, unquoted; null when it gives none. */
+    public static String valueIn(String conf, String name) {
+        String value = null;
+        for (String line : conf.split("\n")) {
+            int eq = line.indexOf(" = ");
+            if (!line.startsWith("#") && eq > 0 && line.substring(0, eq).equals(name)) {
+                value = unquote(line.substring(eq + 3));
+            }
+        }
+        return value;
+    }
+
+    /**
+     * {@code conf} without the lines {@link #REPLICATION_TARGETS} set: two configurations that differ in
+     * anything else differ in something only a restart applies for certain.
+     */
+    public static String withoutReplicationTargets(String conf) {
+        StringBuilder out = new StringBuilder();
+        for (String line : conf.split("\n")) {
+            int eq = line.indexOf(" = ");
+            if (eq < 0 || !REPLICATION_TARGETS.contains(line.substring(0, eq))) {
+                out.append(line).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** The upstream named by a primary_conninfo that {@link #primaryConninfo} wrote; null for an empty one or another form. */
+    public static Endpoint upstreamIn(String conninfo) {
+        String host = null;
+        Integer port = null;
+        for (String pair : conninfo == null ? new String[0] : conninfo.trim().split("\\s+")) {
+            if (pair.startsWith("host=")) {
+                host = pair.substring(5);
+            } else if (pair.startsWith("port=")) {
+                try {
+                    port = Integer.parseInt(pair.substring(5));
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return host == null || host.isEmpty() || port == null ? null : new Endpoint(host, port);
+    }
+
     public static String synchronousStandbyNames(List<String> standbys, int quorum) {
         if (quorum <= 0 || standbys == null || standbys.isEmpty()) {
             return "";
@@ -128,5 +177,13 @@ public final class PostgresConfigFiles {
     /** A postgresql.conf string literal. */
     static String quote(String value) {
         return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+
+    /** The inverse of {@link #quote}; a value that is not a string literal (a number, on) is returned as it is. */
+    static String unquote(String value) {
+        if (value.length() < 2 || !value.startsWith("'") || !value.endsWith("'")) {
+            return value;
+        }
+        return value.substring(1, value.length() - 1).replace("''", "'").replace("\\\\", "\\");
     }
 }

@@ -94,8 +94,17 @@ public final class PostgresNode {
 
     /** The libpq password file, rewritten at every start so a rotated Secret takes effect. */
     public void writePassfile() throws IOException {
+        writePassfile(area, passwords);
+    }
+
+    public static void writePassfile(WorkArea area, Passwords passwords) throws IOException {
         area.writePrivate(area.passfile(), "*:*:*:" + ObjectNames.REPLICATION_USER + ":" + escapePass(passwords.replication()) + "\n"
                 + "*:*:*:" + ObjectNames.SUPERUSER + ":" + escapePass(passwords.superuser()) + "\n");
+    }
+
+    /** Takes on a postmaster started for this data directory before this node existed ({@code EarlyStart}). */
+    public void adopt(Postmaster started) {
+        postmaster = started;
     }
 
     private static String escapePass(String value) {
@@ -322,9 +331,15 @@ public final class PostgresNode {
         if (isRunning()) {
             return;
         }
-        probe.reset();
-        Postmaster started = Postmaster.start(commands.postmaster(area.pgdata(), area.postgresqlConf()), area.postgresLog());
-        postmaster = started;
+        awaitAnswering(launch(), timeout);
+    }
+
+    /**
+     * Waits until {@code started} answers queries through the keeper's pool.
+     *
+     * @throws IOException when it exits or does not answer within {@code timeout}; the message has its last log lines
+     */
+    public void awaitAnswering(Postmaster started, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!started.isRunning()) {
@@ -340,6 +355,17 @@ public final class PostgresNode {
             pause(START_POLL_MS);
         }
         throw new IOException("postgres did not accept connections within " + timeout.toSeconds() + " s; last lines of " + area.postgresLog() + ":\n" + logTail(10));
+    }
+
+    /**
+     * Starts the postmaster with the configuration already in the work area and returns at once, without
+     * waiting for it to accept connections.
+     */
+    public Postmaster launch() throws IOException {
+        probe.reset();
+        Postmaster started = Postmaster.start(commands.postmaster(area.pgdata(), area.postgresqlConf()), area.postgresLog());
+        postmaster = started;
+        return started;
     }
 
     public boolean stopFast(Duration bound) {

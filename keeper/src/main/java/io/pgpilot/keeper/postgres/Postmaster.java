@@ -6,18 +6,29 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The postmaster as a direct child of the keeper. Started through {@code setpriv --pdeathsig=KILL}, and the
- * parent-death signal follows the thread that started it, so {@link #start} must be called from a thread
- * that lives as long as the keeper (the keeper's convergence thread).
+ * parent-death signal follows the thread that started it, not the process: every postmaster is therefore
+ * started by one thread kept for the JVM's whole life, so that any thread (the convergence loop, or the
+ * keeper's main thread starting a standby before the cluster is read) may ask for a start.
  */
 public final class Postmaster {
 
     private static final Logger log = LoggerFactory.getLogger(Postmaster.class);
+    /** The parent thread of every postmaster: it never ends before the JVM does. */
+    private static final ExecutorService PARENT = Executors.newSingleThreadExecutor(task -> {
+        Thread t = new Thread(task, "postmaster-parent");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final Process process;
     private final long startedAtNanos;
@@ -28,10 +39,26 @@ public final class Postmaster {
     }
 
     public static Postmaster start(List<String> command, Path logFile) throws IOException {
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                .start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        // Waited for even when interrupted: a postmaster started but not handed back would run untracked.
+        Future<Process> spawning = PARENT.submit(builder::start);
+        boolean interrupted = false;
+        Process process;
+        while (true) {
+            try {
+                process = spawning.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException("cannot start the postmaster: " + e.getCause(), e.getCause());
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         Postmaster postmaster = new Postmaster(process);
         process.onExit().thenAccept(p -> log.info("postmaster pid {} exited with code {}", p.pid(), p.exitValue()));
         return postmaster;

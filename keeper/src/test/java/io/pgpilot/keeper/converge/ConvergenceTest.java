@@ -22,33 +22,36 @@ class ConvergenceTest {
 
     /** A builder over the fields each row changes; the base is "k1, planned primary, lease held at epoch 1, fresh". */
     private record S(MemberPlan plan, String plannedPrimary, long epoch, boolean bootstrap, PrimaryLease lease, boolean fresh, DataState data,
-                     boolean reinit, PostgresRole running, Endpoint upstream, boolean upstreamPrimary, Endpoint following, String identity, Divergence divergence) {
+                     boolean reinit, PostgresRole running, Endpoint upstream, boolean upstreamPrimary, Endpoint following, String identity, Divergence divergence,
+                     boolean outdated) {
         static S primaryBase() {
-            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, false, null, null, Divergence.UNKNOWN);
+            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, false, null, null, Divergence.UNKNOWN, false);
         }
 
         static S standbyBase() {
-            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, true, null, null, Divergence.UNKNOWN);
+            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, true, null, null, Divergence.UNKNOWN, false);
         }
 
-        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
-        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, upstreamPrimary, following, identity, divergence); }
-        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
-        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
-        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
-        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
-        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, upstreamPrimary, following, identity, divergence); }
-        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, upstreamPrimary, following, identity, divergence); }
-        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, f, identity, divergence); }
-        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, "other cluster", divergence); }
-        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
-        S upstreamStandby() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, false, following, identity, divergence); }
-        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence); }
+        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, upstreamPrimary, following, identity, divergence, outdated); }
+        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, f, identity, divergence, outdated); }
+        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, "other cluster", divergence, outdated); }
+        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S upstreamStandby() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, false, following, identity, divergence, outdated); }
+        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
 
-        S divergence(Divergence d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, d); }
+        S outdatedSettings() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, true); }
+
+        S divergence(Divergence d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, d, outdated); }
 
         Situation situation() {
-            return new Situation("me", plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence);
+            return new Situation("me", plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated);
         }
     }
 
@@ -96,6 +99,14 @@ class ConvergenceTest {
                 Arguments.of("reinit decided, stopped -> discard and clone", s.data(DataState.PRIMARY).withReinit(), Action.Clone.class),
                 // identity and plan
                 Arguments.of("data of another cluster -> refuse", s.data(DataState.STANDBY).foreign(), Action.Refuse.class),
+                Arguments.of("data of another cluster, running in recovery -> stop first", s.data(DataState.STANDBY).running(STANDBY).foreign(), Action.Stop.class),
+                // started before the cluster was read
+                Arguments.of("started early, settings unchanged, upstream the same -> nothing", s.data(DataState.STANDBY).running(STANDBY).following(K1), Action.Hold.class),
+                Arguments.of("started early with settings the spec changed -> restart", s.data(DataState.STANDBY).running(STANDBY).following(K1).outdatedSettings(),
+                        Action.Stop.class),
+                Arguments.of("running in recovery without an upstream, the upstream now runs -> re-point", s.data(DataState.STANDBY).running(STANDBY), Action.Repoint.class),
+                Arguments.of("started early, planned primary, settings changed -> restart before promoting", p.data(DataState.STANDBY).running(STANDBY).outdatedSettings(),
+                        Action.Stop.class),
                 Arguments.of("not in C-state -> wait", s.noPlan(), Action.Hold.class));
     }
 

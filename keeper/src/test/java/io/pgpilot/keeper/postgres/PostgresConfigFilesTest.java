@@ -49,4 +49,33 @@ class PostgresConfigFilesTest {
         assertThat(hba.indexOf("host all app")).isLessThan(hba.indexOf("host replication replicator"));
         assertThat(hba.lines().filter(l -> !l.startsWith("#") && l.contains("replication") && !l.contains("replicator") && !l.contains("reject"))).isEmpty();
     }
+
+    @Test
+    void aWrittenConfigurationIsReadBackSettingBySetting() {
+        Endpoint upstream = new Endpoint("10.0.0.1", 5432);
+        String conf = PostgresConfigFiles.postgresqlConf(settings(upstream, Map.of("search_path", "a'b", "application_name", "x\\y")));
+        assertThat(PostgresConfigFiles.valueIn(conf, "cluster_name")).isEqualTo("k2");
+        assertThat(PostgresConfigFiles.valueIn(conf, "port")).isEqualTo("6543");
+        assertThat(PostgresConfigFiles.valueIn(conf, "search_path")).isEqualTo("a'b");
+        assertThat(PostgresConfigFiles.valueIn(conf, "application_name")).isEqualTo("x\\y");
+        assertThat(PostgresConfigFiles.valueIn(conf, "shared_buffers")).isNull();
+        assertThat(PostgresConfigFiles.upstreamIn(PostgresConfigFiles.valueIn(conf, "primary_conninfo"))).isEqualTo(upstream);
+        assertThat(PostgresConfigFiles.upstreamIn(PostgresConfigFiles.valueIn(PostgresConfigFiles.postgresqlConf(settings(null, Map.of())), "primary_conninfo")))
+                .as("a primary's configuration names no upstream").isNull();
+        assertThat(PostgresConfigFiles.upstreamIn("host=10.0.0.1 port=x")).isNull();
+    }
+
+    @Test
+    void configurationsThatDifferOnlyInWhereTheyStreamFromCompareEqualWithoutThoseLines() {
+        String asStandby = PostgresConfigFiles.postgresqlConf(settings(new Endpoint("10.0.0.1", 5432), Map.of("work_mem", "8MB")));
+        String elsewhere = PostgresConfigFiles.postgresqlConf(settings(new Endpoint("10.0.0.3", 5432), Map.of("work_mem", "8MB")));
+        String asPrimary = PostgresConfigFiles.postgresqlConf(settings(null, Map.of("work_mem", "8MB")));
+        String biggerBuffers = PostgresConfigFiles.postgresqlConf(settings(new Endpoint("10.0.0.1", 5432), Map.of("work_mem", "8MB", "shared_buffers", "1GB")));
+        assertThat(asStandby).isNotEqualTo(elsewhere);
+        assertThat(PostgresConfigFiles.withoutReplicationTargets(asStandby))
+                .isEqualTo(PostgresConfigFiles.withoutReplicationTargets(elsewhere))
+                .isEqualTo(PostgresConfigFiles.withoutReplicationTargets(asPrimary))
+                .isNotEqualTo(PostgresConfigFiles.withoutReplicationTargets(biggerBuffers))
+                .doesNotContain("primary_conninfo").contains("work_mem = '8MB'");
+    }
 }
