@@ -95,6 +95,8 @@ public final class Keeper {
     private final Object watchLock = new Object();
     private AutoCloseable watch;
     private final java.util.concurrent.CountDownLatch firstConverged = new java.util.concurrent.CountDownLatch(1);
+    /** Converged once, and the status saying so (a standby: streaming) published. */
+    private final java.util.concurrent.CountDownLatch firstSettled = new java.util.concurrent.CountDownLatch(1);
 
     private volatile ClusterView view = ClusterView.NOTHING_YET;
     private volatile KeeperStatus status;
@@ -199,6 +201,15 @@ public final class Keeper {
      */
     public boolean awaitFirstConvergence(Duration max) throws InterruptedException {
         return firstConverged.await(max.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Waits until the keeper has converged once and published it (a standby once it streams, or once it gave up
+     * waiting for its stream), or {@code max} has passed; true when it has. What other members act on is then
+     * out, and CPU spent after this point does not delay them.
+     */
+    public boolean awaitFirstSettled(Duration max) throws InterruptedException {
+        return firstSettled.await(max.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -368,10 +379,12 @@ public final class Keeper {
      */
     void heartbeat(boolean full) {
         ClusterView before = view;
-        if (!full && before != ClusterView.NOTHING_YET && publication.due(status)) {
-            // Nudged by this keeper's own change (it streams now, it stopped, it received a final position): the
-            // sentinel, the proxy and a waiting handoff act on exactly this status, so it goes out before the
-            // round of reads below rather than after it. Not on the first heartbeat, whose reading decides first.
+        // Nudged by this keeper's own change (it streams now, it stopped, it received a final position): the
+        // sentinel, the proxy and a waiting handoff act on exactly this status, so it goes out before the round
+        // of reads below rather than after it, and again if it changed once more while it went out (a standby
+        // re-pointed a moment ago: "running", then "streaming"). Not on the first heartbeat, whose reading
+        // decides first.
+        for (int i = 0; i < 3 && !full && before != ClusterView.NOTHING_YET && publication.due(status); i++) {
             publication.publish(status);
         }
         ClusterSpec spec = before.spec();
@@ -442,6 +455,9 @@ public final class Keeper {
         KeeperStatus current = status;
         if (full || publication.due(current)) {
             publication.publish(current);
+        }
+        if (firstConverged.getCount() == 0 && !awaitingStream() && !publication.due(status)) {
+            firstSettled.countDown();
         }
         if (!stopping && lease != null && lease.isHeldBy(me) && lease.epoch() == state.epoch() && !plannedPrimary && !writable
                 && (!node.isRunning() || observation.role() == PostgresRole.STANDBY)) {

@@ -34,7 +34,7 @@ public final class KeeperMain {
     private static final Logger log = LoggerFactory.getLogger(KeeperMain.class);
     /** Bound on each Kubernetes API request; below any sane renew deadline. Fencing does not depend on it. */
     static final Duration API_REQUEST_TIMEOUT = Duration.ofMillis(1_000);
-    /** Longest the HTTP API waits for the keeper's first convergence; well inside the chart's startup probe (120 s). */
+    /** Longest the HTTP API waits for the keeper's first settled status; well inside the chart's startup probe (120 s). */
     static final Duration WEB_SERVER_DEFERRAL = Duration.ofSeconds(10);
 
     private KeeperMain() {
@@ -75,10 +75,10 @@ public final class KeeperMain {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Keeper keeper = new Keeper(config, store, node, new RenewalClock(MonotonicClock.system()), metrics);
         try {
-            // With a fixed HTTP port the keeper converges first and the web server starts after (a second or
-            // more of CPU on a small machine, which would slow the rejoin: the rewind and the start of
-            // PostgreSQL). Bounded, so that a long clone does not keep the health endpoint away from the
-            // kubelet's probes. Port 0 must start the web server first to learn the real port.
+            // With a fixed HTTP port the keeper converges first, and publishes it, and the web server starts after
+            // (a second or more of CPU on a small machine, which would slow the rejoin: the rewind, the start of
+            // PostgreSQL, the status saying it streams). Bounded, so that a long clone does not keep the health
+            // endpoint away from the kubelet's probes. Port 0 must start the web server first to learn the real port.
             boolean early = config.httpPort() > 0;
             var context = new java.util.concurrent.atomic.AtomicReference<ConfigurableApplicationContext>();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -89,8 +89,8 @@ public final class KeeperMain {
             }, "keeper-shutdown"));
             if (early) {
                 keeper.start(config.httpPort(), atStart, startedEarly);
-                if (!keeper.awaitFirstConvergence(WEB_SERVER_DEFERRAL)) {
-                    log.info("not converged after {} s; starting the HTTP API meanwhile", WEB_SERVER_DEFERRAL.toSeconds());
+                if (!keeper.awaitFirstSettled(WEB_SERVER_DEFERRAL)) {
+                    log.info("not converged and published after {} s; starting the HTTP API meanwhile", WEB_SERVER_DEFERRAL.toSeconds());
                 }
             }
             // Built only now: constructing a SpringApplication already loads a good part of Spring (its
