@@ -2,7 +2,8 @@
 # Proxy throughput: pgbench (scale 10, -c 8 -j 2, 20 s) direct to PostgreSQL, through the pgpilot proxy and,
 # when installed, through HAProxy in TCP mode; select-only (-S) and TPC-B, each also with -C (a new
 # connection per transaction). Prints TPS, the ratios to direct, the proxy's CPU time per 1000
-# transactions (and HAProxy's), and its resident memory with 1000 idle client sessions. Each variant runs
+# transactions (and HAProxy's), the TCP segments sent per transaction direct and through the proxy, and its
+# resident memory with 1000 idle client sessions. Each variant runs
 # ROUNDS times, interleaved, and the medians are printed.
 #
 # Usage: bench/proxy/run.sh            (from anywhere; needs pgbench, PostgreSQL 15, Maven's ~/.m2 filled)
@@ -116,15 +117,21 @@ variant_label() {
   esac
 }
 
-# measure PORT PID ARGS... -> "tps cpu_ms_per_1k_tx sys_percent" (PID's CPU while pgbench ran; 0 0 for none)
+# TCP segments sent by every socket of this machine so far (Tcp OutSegs): nothing but pgbench's traffic runs
+# meanwhile, so their count per transaction says what each hop adds on the wire.
+out_segments() { awk '/^Tcp:/ && ++n == 2 { print $12 }' /proc/net/snmp; }
+
+# measure PORT PID ARGS... -> "tps cpu_ms_per_1k_tx sys_percent segments_per_tx" (PID's CPU while pgbench ran)
 measure() {
   local port=$1 pid=$2; shift 2
-  local u0 s0 u1 s1 tps tx
+  local u0 s0 u1 s1 tps tx g0 g1
   read -r u0 s0 < <(cpu_ticks "$pid")
+  g0=$(out_segments)
   read -r tps tx < <(run "$port" "$@")
+  g1=$(out_segments)
   read -r u1 s1 < <(cpu_ticks "$pid")
-  awk -v tps="$tps" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$TICK" -v n="$tx" \
-    'BEGIN { t = u + s; printf "%s %.1f %d\n", tps, t * 1000 / hz / n * 1000, t ? 100 * s / t : 0 }'
+  awk -v tps="$tps" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$TICK" -v n="$tx" -v g="$((g1 - g0))" \
+    'BEGIN { t = u + s; printf "%s %.1f %d %.2f\n", tps, t * 1000 / hz / n * 1000, t ? 100 * s / t : 0, g / n }'
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -146,19 +153,19 @@ done
 # Each round runs direct, proxy and HAProxy back to back, and a ratio compares runs of the same round: this
 # VM's speed drifts by 10-20% over minutes, more than the differences being measured.
 echo "== $ROUNDS round(s) of $DURATION s per variant and target; medians over the rounds"
-printf '\n%-10s %8s %8s %6s %8s %6s %20s %20s\n' variant direct proxy ratio haproxy ratio "proxy CPU ms/1k tx" "haproxy CPU ms/1k"
+printf '\n%-10s %8s %8s %6s %8s %6s %20s %20s %16s\n' variant direct proxy ratio haproxy ratio "proxy CPU ms/1k tx" "haproxy CPU ms/1k" "TCP segments/tx"
 HAPROXY_PID=${HAPROXY_PID:-}
 for variant in "${variant_list[@]}"; do
   read -r -a args <<<"$(variant_args "$variant")"
   : >"$WORK/rounds"
   for _ in $(seq "$ROUNDS"); do
-    read -r d_tps _ _ < <(measure "$PGPORT" "$PROXY_PID" "${args[@]}")
-    read -r p_tps p_cpu p_sys < <(measure "$PROXY_PORT" "$PROXY_PID" "${args[@]}")
+    read -r d_tps _ _ d_seg < <(measure "$PGPORT" "$PROXY_PID" "${args[@]}")
+    read -r p_tps p_cpu p_sys p_seg < <(measure "$PROXY_PORT" "$PROXY_PID" "${args[@]}")
     h_tps=0; h_cpu=0; h_sys=0
     if [ -n "$HAPROXY_PORT" ]; then
-      read -r h_tps h_cpu h_sys < <(measure "$HAPROXY_PORT" "$HAPROXY_PID" "${args[@]}")
+      read -r h_tps h_cpu h_sys _ < <(measure "$HAPROXY_PORT" "$HAPROXY_PID" "${args[@]}")
     fi
-    echo "$d_tps $p_tps $h_tps $p_cpu $p_sys $h_cpu $h_sys" >>"$WORK/rounds"
+    echo "$d_tps $p_tps $h_tps $p_cpu $p_sys $h_cpu $h_sys $d_seg $p_seg" >>"$WORK/rounds"
   done
   col() { awk -v c="$1" '{ print $c }' "$WORK/rounds" | median; }
   ratio() { awk -v c="$1" '{ print $c / $1 }' "$WORK/rounds" | median; }
@@ -167,8 +174,8 @@ for variant in "${variant_list[@]}"; do
     h_tps=$(printf '%.0f' "$(col 3)"); h_ratio=$(printf '%.2f' "$(ratio 3)")
     h_cpu=$(printf '%.1f (%.0f%% sys)' "$(col 6)" "$(col 7)")
   fi
-  printf '%-10s %8.0f %8.0f %6.2f %8s %6s %20s %20s\n' "$(variant_label "$variant")" "$(col 1)" "$(col 2)" "$(ratio 2)" \
-    "$h_tps" "$h_ratio" "$(printf '%.1f (%.0f%% sys)' "$(col 4)" "$(col 5)")" "$h_cpu"
+  printf '%-10s %8.0f %8.0f %6.2f %8s %6s %20s %20s %16s\n' "$(variant_label "$variant")" "$(col 1)" "$(col 2)" "$(ratio 2)" \
+    "$h_tps" "$h_ratio" "$(printf '%.1f (%.0f%% sys)' "$(col 4)" "$(col 5)")" "$h_cpu" "$(printf '%.2f -> %.2f' "$(col 8)" "$(col 9)")"
 done
 
 [ "$IDLE" -eq 0 ] && exit 0
