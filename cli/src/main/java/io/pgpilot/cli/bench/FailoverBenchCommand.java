@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
  * bench/failover: on a fresh local cluster with default settings and a writer going through the proxy,
  * repeats the crash drill (SIGKILL of the primary's keeper and PostgreSQL), the graceful drill (SIGTERM)
  * and a switchover, and prints the unavailability the writer saw (fault to first acknowledged write),
- * the rejoin time of the old primary (start to streaming) and the acknowledged rows lost.
+ * the rejoin time of the old primary (start to streaming), the same for a restarted standby, and the
+ * acknowledged rows lost.
  */
 @Command(name = "bench-failover", hidden = true, description = "Measure failover, switchover and rejoin times on a fresh local cluster.")
 public final class FailoverBenchCommand implements Callable<Integer> {
@@ -121,6 +122,7 @@ public final class FailoverBenchCommand implements Callable<Integer> {
                 drill("crash", "kill");
                 drill("graceful", "stop");
                 switchover();
+                standbyRestart();
             }
             writer.close();
             report();
@@ -192,17 +194,34 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         // its first on the new one.
         record(name + " (writer's longest gap)", writer.longestGapSince(fault) / 1_000_000);
         recordLoss(name);
+        rejoin(old, "rejoin after " + name);
+    }
+
+    /**
+     * A standby's restart (SIGTERM, then start): no failover, and its PostgreSQL starts before its keeper has
+     * read the cluster (a former primary's does not), so this is the rejoin most pod restarts see.
+     */
+    private void standbyRestart() throws Exception {
+        awaitAllStreaming();
+        String primary = status().primary();
+        String standby = config.keepers().stream().map(LocalConfig.Member::name).filter(n -> !n.equals(primary)).findFirst().orElseThrow();
+        Main.run("local", "stop", "--dir", dir.toString(), standby);
+        rejoin(standby, "rejoin of a restarted standby");
+    }
+
+    /** Starts {@code member} again and records the time until it streams, split as its keeper's log tells. */
+    private void rejoin(String member, String label) throws Exception {
         long start = System.nanoTime();
-        Main.run("local", "start", "--dir", dir.toString(), old);
-        await(() -> status().members().stream().anyMatch(m -> m.name().equals(old) && "streaming".equals(m.state())), 120, old + " streaming");
+        Main.run("local", "start", "--dir", dir.toString(), member);
+        await(() -> status().members().stream().anyMatch(m -> m.name().equals(member) && "streaming".equals(m.state())), 120, member + " streaming");
         long rejoin = (System.nanoTime() - start) / 1_000_000;
-        record("rejoin after " + name + " (start -> streaming)", rejoin);
+        record(label + " (start -> streaming)", rejoin);
         // Where the rejoin went, as the keeper logs it: its JVM's start up to its loop, then the rest (the
         // supervisor starting the process, the decision, a rewind, PostgreSQL's start, the status reaching here).
-        long jvm = lastKeeperStartMillis(new LocalLayout(dir).log(old));
+        long jvm = lastKeeperStartMillis(new LocalLayout(dir).log(member));
         if (jvm >= 0 && jvm <= rejoin) {
-            record("rejoin after " + name + ": process start -> keeper loop", jvm);
-            record("rejoin after " + name + ": keeper loop -> streaming", rejoin - jvm);
+            record(label + ": process start -> keeper loop", jvm);
+            record(label + ": keeper loop -> streaming", rejoin - jvm);
         }
     }
 
