@@ -91,10 +91,14 @@ public final class Keeper {
     private long lastFullBeatNanos;
     /** Longest the watch waits for the first convergence; see {@link #watchAfterFirstConvergence}. */
     static final Duration WATCH_DEFERRAL = Duration.ofSeconds(3);
+    /** Longest the first heartbeat's publication waits for the first decision. */
+    private static final long FIRST_PASS_WAIT_MS = 1_000;
     /** Guards {@link #watch}: opened by {@link #watchAfterFirstConvergence}, closed by {@link #shutdown}. */
     private final Object watchLock = new Object();
     private AutoCloseable watch;
     private final java.util.concurrent.CountDownLatch firstConverged = new java.util.concurrent.CountDownLatch(1);
+    /** The convergence thread has built a status from its first decision (see {@link #heartbeat}). */
+    private final java.util.concurrent.CountDownLatch firstPass = new java.util.concurrent.CountDownLatch(1);
     /** Converged once, and the status saying so (a standby: streaming) published. */
     private final java.util.concurrent.CountDownLatch firstSettled = new java.util.concurrent.CountDownLatch(1);
 
@@ -452,6 +456,12 @@ public final class Keeper {
                 status = buildStatus(fresh, view, null);
             }
         }
+        if (before == ClusterView.NOTHING_YET) {
+            // The first publication waits (a heartbeat interval at most) for the first decision on this reading,
+            // so that it says what the decision found: a restarted standby whose PostgreSQL already streams
+            // (EarlyStart) is published streaming in one cold write, not "initializing" first and then again.
+            awaitQuietly(firstPass, Math.min(FIRST_PASS_WAIT_MS, spec.renewIntervalMs()));
+        }
         KeeperStatus current = status;
         if (full || publication.due(current)) {
             publication.publish(current);
@@ -591,6 +601,7 @@ public final class Keeper {
                 observation = obs;
             }
             status = buildStatus(obs, v, converged ? v.state().generation() : null);
+            firstPass.countDown();
             if (obs.role() == PostgresRole.STANDBY && obs.streaming() && !schemaWarmedUp) {
                 schemaWarmedUp = true;
                 warmUpSchemaCode();
@@ -1005,6 +1016,14 @@ public final class Keeper {
             actionLock.unlock();
         }
         node.probe().close();
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch, long millis) {
+        try {
+            latch.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void join(Thread t) {
