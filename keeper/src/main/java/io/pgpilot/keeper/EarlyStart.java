@@ -36,7 +36,8 @@ final class EarlyStart {
      *
      * @param settings the previous run's postgresql.conf
      * @param hba      the previous run's pg_hba.conf
-     * @param upstream where those settings stream from; null when they name no upstream (a former primary)
+     * @param upstream where those settings stream from; null when they name none (a standby last started without
+     *                 an upstream, to be re-pointed or promoted)
      */
     record Started(Postmaster postmaster, String settings, String hba, Endpoint upstream) {
     }
