@@ -33,6 +33,10 @@ import java.util.Map;
  * @param timelineHistory   primary: where each earlier timeline of its data ended (its timeline history file,
  *                          by timeline), so a member coming back can tell whether its WAL diverged without
  *                          connecting; empty when not read yet, and on timeline 1
+ * @param streamingStandbys primary: the members whose WAL receivers stream from it, as its pg_stat_replication
+ *                          shows them, with the position each has replayed. A restarted standby streams
+ *                          well before its own keeper has started and published; this is how the status
+ *                          report sees it sooner.
  */
 public record KeeperStatus(
         String name,
@@ -58,7 +62,8 @@ public record KeeperStatus(
         Lsn finalLsn,
         String message,
         List<String> synchronousStandbys,
-        Map<Integer, Lsn> timelineHistory) {
+        Map<Integer, Lsn> timelineHistory,
+        Map<String, Lsn> streamingStandbys) {
 
     public KeeperStatus {
         writeLsn = writeLsn == null ? Lsn.ZERO : writeLsn;
@@ -69,12 +74,13 @@ public record KeeperStatus(
         state = state == null ? MemberState.INITIALIZING : state;
         synchronousStandbys = synchronousStandbys == null ? List.of() : List.copyOf(synchronousStandbys);
         timelineHistory = timelineHistory == null ? Map.of() : Map.copyOf(timelineHistory);
+        streamingStandbys = streamingStandbys == null ? Map.of() : Map.copyOf(streamingStandbys);
     }
 
     /** A keeper that has just started and knows nothing yet about its PostgreSQL. */
     public static KeeperStatus starting(String name, String host, int port, int httpPort) {
         return new KeeperStatus(name, host, port, httpPort, PostgresRole.NONE, MemberState.INITIALIZING, false, null, 0,
-                Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, 0, 0, 0, false, 0, 0, 0, null, Lsn.ZERO, null, List.of(), Map.of());
+                Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, 0, 0, 0, false, 0, 0, 0, null, Lsn.ZERO, null, List.of(), Map.of(), Map.of());
     }
 
     public static KeeperStatus fromJson(String json) {
@@ -128,6 +134,7 @@ public record KeeperStatus(
         private String message;
         private List<String> synchronousStandbys;
         private Map<Integer, Lsn> timelineHistory;
+        private Map<String, Lsn> streamingStandbys;
 
         private Builder(KeeperStatus from) {
             name = from.name;
@@ -154,6 +161,7 @@ public record KeeperStatus(
             message = from.message;
             synchronousStandbys = from.synchronousStandbys;
             timelineHistory = from.timelineHistory;
+            streamingStandbys = from.streamingStandbys;
         }
 
         public Builder name(String value) {
@@ -271,13 +279,18 @@ public record KeeperStatus(
             return this;
         }
 
+        public Builder streamingStandbys(Map<String, Lsn> value) {
+            streamingStandbys = value;
+            return this;
+        }
+
         public Builder synchronousStandbys(List<String> value) {
             synchronousStandbys = value;
             return this;
         }
 
         public KeeperStatus build() {
-            return new KeeperStatus(name, host, port, httpPort, role, state, healthy, systemIdentifier, timeline, writeLsn, flushLsn, replayLsn, lagBytes, lagSeconds, priority, noFailover, generationApplied, epoch, pid, upstream, finalLsn, message, synchronousStandbys, timelineHistory);
+            return new KeeperStatus(name, host, port, httpPort, role, state, healthy, systemIdentifier, timeline, writeLsn, flushLsn, replayLsn, lagBytes, lagSeconds, priority, noFailover, generationApplied, epoch, pid, upstream, finalLsn, message, synchronousStandbys, timelineHistory, streamingStandbys);
         }
     }
 }

@@ -289,6 +289,24 @@ public final class ClusterStore {
                 lease.getMetadata().getResourceVersion());
     }
 
+    // ---- the sentinels' election --------------------------------------------------------------------
+
+    /**
+     * Whether a sentinel leads: the election Lease names a holder whose renewal is younger than its lease
+     * duration. A sentinel that stops releases it (no holder), so a whole-cluster stop shows at once.
+     */
+    public boolean sentinelLeads() {
+        String name = names.sentinelLease();
+        Lease lease = call("read Lease " + name, () -> client.leases().inNamespace(namespace).withName(name).get());
+        if (lease == null || lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null || lease.getSpec().getHolderIdentity().isEmpty()) {
+            return false;
+        }
+        java.time.ZonedDateTime renewed = lease.getSpec().getRenewTime();
+        Integer seconds = lease.getSpec().getLeaseDurationSeconds();
+        return renewed == null || seconds == null
+                || renewed.toInstant().plusSeconds(seconds).isAfter(java.time.Instant.now());
+    }
+
     // ---- keeper Pods ---------------------------------------------------------------------------------
 
     /** The keepers' Pods as Kubernetes reports them. */

@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -71,6 +72,16 @@ public final class Keeper {
     private static final long STREAM_POLL_MS = 20;
     /** For how long after a start that quick look goes on; an upstream that is away gets the normal pace. */
     private static final Duration STREAM_POLL_WINDOW = Duration.ofSeconds(15);
+    /**
+     * Longest a cleanly stopped primary waits for its successor (see {@link #prepareToFollowSuccessor}); a
+     * graceful handoff takes well under a second. Capped by the renew deadline, after which the sentinel acts
+     * on the lease anyway.
+     */
+    private static final long SUCCESSOR_WAIT_MS = 3_000;
+    private static final long SUCCESSOR_POLL_MS = 100;
+    /** See {@link #awaitingStandby}: a query on pg_stat_replication and a decision, ten times a second at most. */
+    private static final long STANDBY_POLL_MS = 100;
+    private static final Duration STANDBY_POLL_WINDOW = Duration.ofSeconds(10);
     /** How long a fencing fast shutdown may take before it escalates to immediate. */
     private static final Duration FENCE_ESCALATION = Duration.ofMillis(500);
 
@@ -112,6 +123,8 @@ public final class Keeper {
     private boolean schemaWarmedUp;
     private volatile Endpoint following;
     private volatile long followingSinceNanos;
+    /** When the watch last reported a significant change; see {@link #awaitingStandby}. */
+    private volatile long lastClusterChangeNanos = System.nanoTime() - Duration.ofHours(1).toNanos();
     /** As primary: this server's timeline history, read once per timeline and published in the status. */
     private volatile TimelineHistory ownHistory;
     private volatile String appliedSyncNames = "";
@@ -299,7 +312,7 @@ public final class Keeper {
                 return;
             }
             try {
-                watch = store.watchSignificant(this::nudge, true);
+                watch = store.watchSignificant(this::clusterChanged, true);
             } catch (RuntimeException e) {
                 log.warn("cannot watch the cluster's objects ({}); reacting on the heartbeat only", e.getMessage());
             }
@@ -314,6 +327,12 @@ public final class Keeper {
     }
 
     // ---- heartbeat -----------------------------------------------------------------------------------
+
+    /** The watch saw a significant change: a heartbeat now, and a primary looks at its standbys closely for a while. */
+    private void clusterChanged() {
+        lastClusterChangeNanos = System.nanoTime();
+        nudge();
+    }
 
     /** Asks for a heartbeat now: a decision or a member's condition changed, or this keeper's own did. */
     void nudge() {
@@ -434,13 +453,8 @@ public final class Keeper {
             status = carriedOver(status, records);
             carryOverPending = false;
         }
-        Map<String, KeeperStatus> keepers = new HashMap<>();
-        for (KeeperRecord record : records) {
-            if (record.status() instanceof Read.Found<KeeperStatus> found) {
-                keepers.put(record.keeper(), found.value());
-            }
-        }
-        view = new ClusterView(spec, state, lease, Map.copyOf(keepers));
+        Map<String, KeeperStatus> keepers = statuses(records);
+        view = new ClusterView(spec, state, lease, keepers);
         // Decide on this reading now, not after the publication below (an API write; on a restarted keeper's
         // first, cold heartbeat that took a few hundred milliseconds of a rejoin).
         wakeConvergence();
@@ -485,6 +499,33 @@ public final class Keeper {
             log.error(text);
             lastCorruptReport = text;
         }
+    }
+
+    /** Primary: the members PostgreSQL sees streaming from it, with their replayed positions. */
+    private static Map<String, Lsn> streamingStandbys(Observation obs) {
+        Map<String, Lsn> streaming = new TreeMap<>();
+        if (obs.role() == PostgresRole.PRIMARY) {
+            obs.replicas().stream().filter(r -> "streaming".equals(r.state()) && r.applicationName() != null)
+                    .forEach(r -> streaming.put(r.applicationName(), r.replayLsn()));
+        }
+        return streaming;
+    }
+
+    /**
+     * A primary shortly after a change in the cluster (a keeper's Pod started, a status changed) while a member
+     * planned as its standby does not stream from it: its convergence passes then come every
+     * {@link #STANDBY_POLL_MS}, so that a restarted standby is published streaming as soon as its WAL receiver
+     * connects, which comes long before its own keeper has started.
+     */
+    private boolean awaitingStandby() {
+        Observation obs = observation;
+        if (!writable || obs.role() != PostgresRole.PRIMARY || System.nanoTime() - lastClusterChangeNanos > STANDBY_POLL_WINDOW.toNanos()) {
+            return false;
+        }
+        Map<String, Lsn> streaming = streamingStandbys(obs);
+        String me = config.name();
+        return view.state().members().entrySet().stream()
+                .anyMatch(e -> e.getValue().role() == Role.STANDBY && me.equals(e.getValue().upstream()) && !streaming.containsKey(e.getKey()));
     }
 
     /** A standby started a moment ago to follow an upstream and not streaming from it yet. */
@@ -553,7 +594,7 @@ public final class Keeper {
                     // A heartbeat that ended while this pass ran (with the older view) asked for another one: the
                     // flag keeps that request, where a bare notify would be lost and cost a whole interval.
                     if (!convergeRequested) {
-                        wake.wait(awaitingStream() ? STREAM_POLL_MS : view.spec().renewIntervalMs());
+                        wake.wait(awaitingStream() ? STREAM_POLL_MS : awaitingStandby() ? STANDBY_POLL_MS : view.spec().renewIntervalMs());
                     }
                     convergeRequested = false;
                 } catch (InterruptedException e) {
@@ -949,7 +990,8 @@ public final class Keeper {
                 // Not running: the set last applied still describes the data (see carriedOver).
                 .synchronousStandbys(obs.role() == PostgresRole.NONE ? status.synchronousStandbys() : sync)
                 .timelineHistory(obs.role() == PostgresRole.PRIMARY && ownHistory != null && ownHistory.timeline() == obs.timeline()
-                        ? ownHistory.switchpoints() : Map.of());
+                        ? ownHistory.switchpoints() : Map.of())
+                .streamingStandbys(streamingStandbys(obs));
         if (generationApplied != null) {
             b.generationApplied(generationApplied);
         }
@@ -998,7 +1040,7 @@ public final class Keeper {
             log.info("primary stopped cleanly; final LSN {}", finalLsn);
         }
         status = status.toBuilder().role(PostgresRole.NONE).state(MemberState.STOPPED).healthy(false).pid(0).epoch(0)
-                .finalLsn(finalLsn).message("stopped on request").build();
+                .finalLsn(finalLsn).streamingStandbys(Map.of()).message("stopped on request").build();
         try {
             publication.publish(status);
             // Released by whoever holds it, also a fenced primary: PostgreSQL is down, which is what the sentinel needs to know.
@@ -1009,6 +1051,9 @@ public final class Keeper {
                         : "could not release the primary Lease (it changed meanwhile): the sentinel will see it expire");
                 renewal.forget();
             }
+            if (wasPrimary && !finalLsn.equals(Lsn.ZERO)) {
+                prepareToFollowSuccessor();
+            }
         } catch (RuntimeException e) {
             log.warn("could not publish the final status or release the lease: {}; the sentinel will see the lease expire", e.getMessage());
         }
@@ -1016,6 +1061,66 @@ public final class Keeper {
             actionLock.unlock();
         }
         node.probe().close();
+    }
+
+    /**
+     * A primary that stopped cleanly (a pod deleted, a rolling restart) waits briefly for the member that
+     * takes over and, when this member's WAL ends at or before that member's fork point, leaves its data ready
+     * to stream from it: standby.signal and a configuration naming it. Its next start then streams before its
+     * keeper has read the cluster ({@link EarlyStart}) instead of after the JVM's start, the bulk of a rejoin.
+     * Nothing here can make a second primary (the data only becomes a standby's) or lose a write (only WAL the
+     * new primary's timeline contains is followed). Without a successor (a whole-cluster stop: the sentinels
+     * stop first and release their election) or with one that lacks some of this WAL, the data stays a
+     * primary's, checked against the cluster at the next start as before.
+     */
+    private void prepareToFollowSuccessor() {
+        long waitMs = Math.min(SUCCESSOR_WAIT_MS, view.spec().renewDeadlineMs());
+        long deadline = System.nanoTime() + waitMs * 1_000_000L;
+        int timeline = status.timeline();
+        while (true) {
+            Read<ClusterState> read = store.readState();
+            if (read instanceof Read.Found<ClusterState> found) {
+                Map<String, KeeperStatus> keepers = statuses(store.listKeepers());
+                Successor successor = Successor.of(config.name(), found.value(), keepers, timeline).orElse(null);
+                if (successor != null) {
+                    Divergence forked = divergence.check(successor.endpoint(), successor.status(), Observation.unreachable("stopped"), timeline);
+                    if (forked == Divergence.NONE) {
+                        try {
+                            writeConfig(successor.endpoint(), new ClusterView(view.spec(), found.value(), null, keepers));
+                            node.markStandby();
+                            log.info("prepared to follow {}, which took over on timeline {}: the next start streams from it before reading the cluster",
+                                    successor.name(), successor.status().timeline());
+                        } catch (IOException e) {
+                            log.warn("could not prepare the data to follow {} ({}); the next start checks it against the cluster", successor.name(), e.getMessage());
+                        }
+                        return;
+                    }
+                    if (forked == Divergence.DIVERGED) {
+                        log.info("{} took over without all of this member's WAL: the next start rewinds it first", successor.name());
+                        return;
+                    }
+                }
+            }
+            if (!store.sentinelLeads()) {
+                log.info("no sentinel leads, so no member takes over now: the data stays a primary's until the next start checks it against the cluster");
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                log.info("no member took over within {} ms: the data stays a primary's until the next start checks it against the cluster", waitMs);
+                return;
+            }
+            pause(SUCCESSOR_POLL_MS);
+        }
+    }
+
+    private static Map<String, KeeperStatus> statuses(List<KeeperRecord> records) {
+        Map<String, KeeperStatus> keepers = new HashMap<>();
+        for (KeeperRecord record : records) {
+            if (record.status() instanceof Read.Found<KeeperStatus> found) {
+                keepers.put(record.keeper(), found.value());
+            }
+        }
+        return Map.copyOf(keepers);
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch latch, long millis) {

@@ -15,6 +15,7 @@ final class StatusPublication {
     private String ownLeaseVersion;
     private volatile String publishedCondition = "";
     private volatile Lsn publishedReceived = Lsn.ZERO;
+    private volatile java.util.Set<String> publishedStreaming = java.util.Set.of();
     /** The furthest final position another member published at a clean stop: a handoff may be waiting on it. */
     private volatile Lsn handoffFloor;
 
@@ -29,6 +30,7 @@ final class StatusPublication {
             ownLeaseVersion = w.resourceVersion();
             publishedCondition = s.condition();
             publishedReceived = s.receivedLsn();
+            publishedStreaming = s.streamingStandbys().keySet();
         } else {
             ownLeaseVersion = null;
         }
@@ -37,12 +39,14 @@ final class StatusPublication {
     /**
      * Publish before the next full heartbeat when the condition changed, or when this member has just
      * received the final position a stopped primary published: a switchover waits for exactly that, and
-     * a position alone is not part of the condition.
+     * a position alone is not part of the condition. Also when the standbys streaming from this primary
+     * changed: not a condition (nothing decides on it, so the watchers of the cluster are not woken for
+     * it), but what shows a restarted standby streaming before its own keeper has started.
      */
     boolean due(KeeperStatus s) {
         Lsn floor = handoffFloor;
         boolean reachedFloor = floor != null && !floor.isAfter(s.receivedLsn()) && floor.isAfter(publishedReceived);
-        return reachedFloor || !s.condition().equals(publishedCondition);
+        return reachedFloor || !s.condition().equals(publishedCondition) || !s.streamingStandbys().keySet().equals(publishedStreaming);
     }
 
     void handoffFloor(Lsn floor) {

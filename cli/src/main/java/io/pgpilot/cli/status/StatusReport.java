@@ -2,6 +2,7 @@ package io.pgpilot.cli.status;
 
 import io.pgpilot.cluster.ClusterState;
 import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.Lsn;
 import io.pgpilot.cluster.MemberPlan;
 import io.pgpilot.cluster.MemberState;
 import io.pgpilot.cluster.PostgresRole;
@@ -43,10 +44,13 @@ public record StatusReport(String cluster, String phase, String reason, String p
         PrimaryLease primaryLease = lease instanceof Read.Found<PrimaryLease> found ? found.value() : null;
         Map<String, PodView> podsByName = new TreeMap<>();
         pods.forEach(pod -> podsByName.put(pod.name(), pod));
+        String primary = primaryLease != null ? primaryLease.holder() : decided == null ? null : decided.primary();
+        KeeperStatus primaryStatus = keepers.stream().filter(k -> k.keeper().equals(primary) && k.status() instanceof Read.Found<KeeperStatus>)
+                .map(k -> k.status().orElseThrow()).filter(k -> k.role() == PostgresRole.PRIMARY).findFirst().orElse(null);
         Map<String, Member> members = new TreeMap<>();
         for (KeeperRecord record : keepers) {
             MemberPlan plan = decided == null ? null : decided.planFor(record.keeper());
-            members.put(record.keeper(), member(record, plan, podsByName.get(record.keeper())));
+            members.put(record.keeper(), member(record, plan, podsByName.get(record.keeper()), primaryStatus));
         }
         if (decided != null) {
             decided.members().forEach((name, plan) -> members.computeIfAbsent(name, n ->
@@ -54,12 +58,17 @@ public record StatusReport(String cluster, String phase, String reason, String p
         }
         String phase = decided == null ? (state instanceof Read.Corrupt ? "unknown" : "initializing") : decided.phase().name().toLowerCase(Locale.ROOT);
         String reason = state instanceof Read.Corrupt<ClusterState> corrupt ? corrupt.describe() : decided == null ? "no decision yet" : decided.reason();
-        String primary = primaryLease != null ? primaryLease.holder() : decided == null ? null : decided.primary();
         long epoch = primaryLease != null ? primaryLease.epoch() : decided == null ? 0 : decided.epoch();
         return new StatusReport(cluster, phase, reason, primary, epoch, new ArrayList<>(members.values()));
     }
 
-    private static Member member(KeeperRecord record, MemberPlan plan, PodView pod) {
+    /**
+     * @param primary the primary's status when it reports itself running as one: a member it sees streaming
+     *                while that member's own keeper has published nothing since it stopped (a restarted
+     *                member's PostgreSQL streams a second or more before its keeper has started) is shown
+     *                streaming, at the position the primary sees it replay
+     */
+    private static Member member(KeeperRecord record, MemberPlan plan, PodView pod, KeeperStatus primary) {
         String plannedRole = plan == null ? "standby" : plan.role().name().toLowerCase(Locale.ROOT);
         if (!(record.status() instanceof Read.Found<KeeperStatus> found)) {
             return new Member(record.keeper(), plannedRole, "unknown", 0, null, 0, 0, null, 0, 0);
@@ -68,14 +77,22 @@ public record StatusReport(String cluster, String phase, String reason, String p
         String role = status.role() == PostgresRole.NONE ? plannedRole : status.role().name().toLowerCase(Locale.ROOT);
         String state = status.state().label();
         long pid = status.pid();
+        String lsn = status.role() == PostgresRole.STANDBY ? status.replayLsn().toString() : status.flushLsn().toString();
+        long lagBytes = status.lagBytes();
+        int timeline = status.timeline();
+        Lsn seenStreaming = primary == null ? null : primary.streamingStandbys().get(record.keeper());
         if (pod != null && pod.keeperTerminated()) {
             // Kubernetes knows the container is gone; the last heartbeat may still say it ran.
             state = status.state() == MemberState.STOPPED ? MemberState.STOPPED.label() : MemberState.FAILED.label();
             pid = 0;
+        } else if (seenStreaming != null && (status.state() == MemberState.STOPPED || status.state() == MemberState.INITIALIZING)) {
+            role = PostgresRole.STANDBY.name().toLowerCase(Locale.ROOT);
+            state = MemberState.STREAMING.label();
+            lsn = seenStreaming.toString();
+            lagBytes = primary.receivedLsn().bytesAfter(seenStreaming);
+            timeline = primary.timeline();
         }
-        return new Member(status.name(), role, state, pid, status.host(), status.port(), status.timeline(),
-                status.role() == PostgresRole.STANDBY ? status.replayLsn().toString() : status.flushLsn().toString(),
-                status.lagBytes(), status.lagSeconds());
+        return new Member(status.name(), role, state, pid, status.host(), status.port(), timeline, lsn, lagBytes, status.lagSeconds());
     }
 
     /** The table {@code pgpilot status} prints. */

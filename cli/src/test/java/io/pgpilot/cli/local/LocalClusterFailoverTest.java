@@ -8,6 +8,7 @@ import io.pgpilot.cli.drill.AcknowledgedWriter;
 import io.pgpilot.cli.drill.PrimarySampler;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
+import io.pgpilot.cluster.MemberState;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.Read;
 import java.io.IOException;
@@ -137,9 +138,19 @@ class LocalClusterFailoverTest {
         assertThat(lost).as("acknowledged rows missing after the drill").isEmpty();
     }
 
+    /**
+     * Until the status shows {@code member} streaming (which it does once the primary sees its WAL receiver)
+     * and its own keeper has published it too: the sentinel decides on the latter, and the next drill needs it.
+     */
     private void awaitStreaming(String member) {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> status().members().stream()
                 .anyMatch(m -> m.name().equals(member) && "standby".equals(m.role()) && "streaming".equals(m.state())));
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> store.listKeepers().stream()
+                .anyMatch(k -> k.keeper().equals(member) && k.status().isFound() && k.status().orElseThrow().state() == MemberState.STREAMING));
+    }
+
+    private String logOf(String member) throws IOException {
+        return Files.readString(new LocalLayout(dir).log(member));
     }
 
     /** The rows a member has, read directly from its PostgreSQL. */
@@ -172,6 +183,8 @@ class LocalClusterFailoverTest {
                 .isLessThan(ClusterSpec.DEFAULT.leaseDurationMs());
         assertThat(promoted).isNotEqualTo(old);
         assertNothingLost();
+        // Before its process ended, the stopped primary saw who took over and left its data ready to follow it.
+        await().atMost(Duration.ofSeconds(30)).until(() -> logOf(old).contains("prepared to follow " + promoted));
     }
 
     @Test
@@ -179,8 +192,12 @@ class LocalClusterFailoverTest {
     void theFormerPrimaryComesBackAsAStandbyAndCatchesUp() throws Exception {
         String stopped = status().members().stream().filter(m -> "stopped".equals(m.state()) || "failed".equals(m.state()))
                 .map(StatusReport.Member::name).findFirst().orElseThrow();
+        String before = logOf(stopped);
         assertThat(Main.run("local", "start", "--dir", dir.toString(), stopped)).isZero();
         awaitStreaming(stopped);
+        assertThat(logOf(stopped).substring(before.length())).as("the former primary's data was prepared at its stop: it streams before its keeper reads the cluster")
+                .contains("started PostgreSQL").contains("in recovery with the previous run's settings before reading the cluster")
+                .doesNotContain("pg_rewind done");
         Set<Long> acknowledged = writer.acknowledged();
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> rowsOn(stopped).containsAll(acknowledged));
     }
@@ -256,7 +273,10 @@ class LocalClusterFailoverTest {
     void downThenUpResumesTheClusterOnItsDataAndLosesNothing() throws Exception {
         int acknowledgedBefore = writer.acknowledgedCount();
         long epochBefore = status().epoch();
+        String primaryBefore = primary();
         assertThat(Main.run("local", "down", "--dir", dir.toString())).as("local down").isZero();
+        // The sentinels stop first: the primary sees nobody will take over and leaves its data a primary's.
+        assertThat(logOf(primaryBefore)).contains("no sentinel leads, so no member takes over now");
         // The API server comes back on its state file: the same cluster, not an empty one that would refuse the data.
         assertThat(Main.run("local", "up", "--dir", dir.toString(), "--rw-port", Integer.toString(config.rwPort()),
                 "--ro-port", Integer.toString(config.roPort()), "--timeout", "240")).as("local up again").isZero();

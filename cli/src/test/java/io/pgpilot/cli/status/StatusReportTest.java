@@ -64,4 +64,44 @@ class StatusReportTest {
         assertThat(report.reason()).contains("ConfigMap demo-state cannot be read");
         assertThat(report.table()).contains("reason: ConfigMap demo-state cannot be read");
     }
+
+    /** The primary, running, seeing {@code streaming} stream from it. */
+    private static KeeperRecord primarySeeing(Map<String, Lsn> streaming) {
+        KeeperStatus status = keeper("k0", PostgresRole.PRIMARY, MemberState.RUNNING).status().orElseThrow().toBuilder()
+                .timeline(3).streamingStandbys(streaming).build();
+        return new KeeperRecord("k0", "demo-keeper-k0", new Read.Found<>("Lease demo-keeper-k0", status, "2"), "2");
+    }
+
+    private static StatusReport.Member reported(String name, KeeperRecord primary, KeeperRecord member, PodView pod) {
+        StatusReport report = StatusReport.of("demo", new Read.Found<>("demo-state", STATE, "9"),
+                new Read.Found<>("demo-primary", new PrimaryLease("k0", 3, "7"), "7"), List.of(primary, member), pod == null ? List.of() : List.of(pod));
+        return report.members().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aRestartedMemberThePrimarySeesStreamingIsShownStreamingBeforeItsKeeperPublishes() {
+        KeeperRecord stopped = keeper("k1", PostgresRole.NONE, MemberState.STOPPED);
+        StatusReport.Member k1 = reported("k1", primarySeeing(Map.of("k1", Lsn.parse("0/4800000"))), stopped, new PodView("k1", false, 1, false));
+        assertThat(k1.state()).isEqualTo("streaming");
+        assertThat(k1.role()).isEqualTo("standby");
+        assertThat(k1.lsn()).as("where the primary sees it replay").isEqualTo("0/4800000");
+        assertThat(k1.lagBytes()).isEqualTo(0x800000);
+        assertThat(k1.timeline()).isEqualTo(3);
+    }
+
+    @Test
+    void thePrimarysViewNeverOverridesWhatTheMembersOwnKeeperOrKubernetesSays() {
+        KeeperRecord primary = primarySeeing(Map.of("k1", Lsn.parse("0/4800000")));
+        assertThat(reported("k1", primary, keeper("k1", PostgresRole.NONE, MemberState.STOPPED), new PodView("k1", true, 1, false)).state())
+                .as("the container is gone: the primary's view is older").isEqualTo("stopped");
+        assertThat(reported("k1", primary, keeper("k1", PostgresRole.STANDBY, MemberState.FAILED), null).state())
+                .as("its keeper runs and says otherwise").isEqualTo("failed");
+        assertThat(reported("k1", primary, keeper("k1", PostgresRole.STANDBY, MemberState.RUNNING), null).state()).isEqualTo("running");
+        assertThat(reported("k1", primarySeeing(Map.of()), keeper("k1", PostgresRole.NONE, MemberState.STOPPED), null).state())
+                .as("not seen streaming").isEqualTo("stopped");
+        KeeperRecord notPrimary = new KeeperRecord("k0", "demo-keeper-k0", new Read.Found<>("Lease demo-keeper-k0",
+                primary.status().orElseThrow().toBuilder().role(PostgresRole.STANDBY).build(), "2"), "2");
+        assertThat(reported("k1", notPrimary, keeper("k1", PostgresRole.NONE, MemberState.STOPPED), null).state())
+                .as("only a member running as primary speaks for its standbys").isEqualTo("stopped");
+    }
 }
