@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * own start (replaying to a consistent state, connecting to its upstream) then runs beside them instead of
  * after them.
  *
- * <p>Only a standby's data (standby.signal) and only with the configuration this member's previous run
- * wrote: recovery accepts no writes, so nothing here can make a second primary, and a standby that replayed
+ * <p>Only a standby's data (standby.signal; also a former primary's that its keeper left ready to follow
+ * its successor at a clean stop, see {@code Keeper#prepareToFollowSuccessor}) and only with the
+ * configuration this member's previous run wrote: recovery accepts no writes, so nothing here can make a second primary, and a standby that replayed
  * past the new primary's fork point stops replaying at PostgreSQL's own check and is then rewound by the
  * keeper. Data that last ran as a primary is left stopped: it may have WAL no standby received and is
  * checked before anything starts it; and started in recovery, even after a clean stop, it would serve its
