@@ -8,6 +8,7 @@ import io.pgpilot.cli.local.LocalLayout;
 import io.pgpilot.cli.local.LocalSupervisor;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
+import io.pgpilot.cluster.MemberState;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.Read;
 import java.io.IOException;
@@ -199,7 +200,7 @@ public final class FailoverBenchCommand implements Callable<Integer> {
 
     /**
      * A standby's restart (SIGTERM, then start): no failover, and its PostgreSQL starts before its keeper has
-     * read the cluster (a former primary's does not), so this is the rejoin most pod restarts see.
+     * read the cluster; the rejoin most pod restarts see.
      */
     private void standbyRestart() throws Exception {
         awaitAllStreaming();
@@ -209,19 +210,25 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         rejoin(standby, "rejoin of a restarted standby");
     }
 
-    /** Starts {@code member} again and records the time until it streams, split as its keeper's log tells. */
+    /**
+     * Starts {@code member} again and records the time until the status shows it streaming (as soon as the
+     * primary sees its WAL receiver), then until its own keeper has published it, split as that keeper's log
+     * tells: its JVM's start up to its loop, then the rest (a decision, a rewind, PostgreSQL's start unless it
+     * started beside the JVM, the status reaching here).
+     */
     private void rejoin(String member, String label) throws Exception {
         long start = System.nanoTime();
         Main.run("local", "start", "--dir", dir.toString(), member);
         await(() -> status().members().stream().anyMatch(m -> m.name().equals(member) && "streaming".equals(m.state())), 120, member + " streaming");
-        long rejoin = (System.nanoTime() - start) / 1_000_000;
-        record(label + " (start -> streaming)", rejoin);
-        // Where the rejoin went, as the keeper logs it: its JVM's start up to its loop, then the rest (the
-        // supervisor starting the process, the decision, a rewind, PostgreSQL's start, the status reaching here).
+        record(label + " (start -> streaming)", (System.nanoTime() - start) / 1_000_000);
+        await(() -> store.listKeepers().stream().anyMatch(k -> k.keeper().equals(member) && k.status().isFound()
+                && k.status().orElseThrow().state() == MemberState.STREAMING), 120, member + "'s keeper publishing streaming");
+        long published = (System.nanoTime() - start) / 1_000_000;
+        record(label + ": start -> its keeper publishes streaming", published);
         long jvm = lastKeeperStartMillis(new LocalLayout(dir).log(member));
-        if (jvm >= 0 && jvm <= rejoin) {
+        if (jvm >= 0 && jvm <= published) {
             record(label + ": process start -> keeper loop", jvm);
-            record(label + ": keeper loop -> streaming", rejoin - jvm);
+            record(label + ": keeper loop -> it publishes streaming", published - jvm);
         }
     }
 
