@@ -1077,39 +1077,51 @@ public final class Keeper {
         long waitMs = Math.min(SUCCESSOR_WAIT_MS, view.spec().renewDeadlineMs());
         long deadline = System.nanoTime() + waitMs * 1_000_000L;
         int timeline = status.timeline();
-        while (true) {
-            Read<ClusterState> read = store.readState();
-            if (read instanceof Read.Found<ClusterState> found) {
-                Map<String, KeeperStatus> keepers = statuses(store.listKeepers());
-                Successor successor = Successor.of(config.name(), found.value(), keepers, timeline).orElse(null);
-                if (successor != null) {
-                    Divergence forked = divergence.check(successor.endpoint(), successor.status(), Observation.unreachable("stopped"), timeline);
-                    if (forked == Divergence.NONE) {
-                        try {
-                            writeConfig(successor.endpoint(), new ClusterView(view.spec(), found.value(), null, keepers));
-                            node.markStandby();
-                            log.info("prepared to follow {}, which took over on timeline {}: the next start streams from it before reading the cluster",
-                                    successor.name(), successor.status().timeline());
-                        } catch (IOException e) {
-                            log.warn("could not prepare the data to follow {} ({}); the next start checks it against the cluster", successor.name(), e.getMessage());
-                        }
-                        return;
-                    }
-                    if (forked == Divergence.DIVERGED) {
-                        log.info("{} took over without all of this member's WAL: the next start rewinds it first", successor.name());
+        String stays = "the data stays a primary's until the next start checks it against the cluster";
+        try {
+            while (true) {
+                if (store.readState() instanceof Read.Found<ClusterState> found) {
+                    Map<String, KeeperStatus> keepers = statuses(store.listKeepers());
+                    Successor successor = Successor.of(config.name(), found.value(), keepers, timeline).orElse(null);
+                    if (successor != null) {
+                        followIfNotDiverged(successor, new ClusterView(view.spec(), found.value(), null, keepers), timeline);
                         return;
                     }
                 }
+                if (!store.sentinelLeads()) {
+                    log.info("no sentinel leads, so no member takes over now: {}", stays);
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    log.info("no member took over within {} ms: {}", waitMs, stays);
+                    return;
+                }
+                pause(SUCCESSOR_POLL_MS);
             }
-            if (!store.sentinelLeads()) {
-                log.info("no sentinel leads, so no member takes over now: the data stays a primary's until the next start checks it against the cluster");
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                log.info("no member took over within {} ms: the data stays a primary's until the next start checks it against the cluster", waitMs);
-                return;
-            }
-            pause(SUCCESSOR_POLL_MS);
+        } catch (RuntimeException e) {
+            log.info("cannot read the cluster ({}): {}", e.getMessage(), stays);
+        }
+    }
+
+    /** Writes the standby configuration for {@code successor} when this member's WAL is a prefix of its timeline. */
+    private void followIfNotDiverged(Successor successor, ClusterView v, int timeline) {
+        Divergence forked = divergence.check(successor.endpoint(), successor.status(), Observation.unreachable("stopped"), timeline);
+        if (forked == Divergence.DIVERGED) {
+            log.info("{} took over without all of this member's WAL: the next start rewinds it first", successor.name());
+            return;
+        }
+        if (forked == Divergence.UNKNOWN) {
+            log.info("cannot tell whether {}'s timeline contains all of this member's WAL: the data stays a primary's until the next start checks it",
+                    successor.name());
+            return;
+        }
+        try {
+            writeConfig(successor.endpoint(), v);
+            node.markStandby();
+            log.info("prepared to follow {}, which took over on timeline {}: the next start streams from it before reading the cluster",
+                    successor.name(), successor.status().timeline());
+        } catch (IOException e) {
+            log.warn("could not prepare the data to follow {} ({}); the next start checks it against the cluster", successor.name(), e.getMessage());
         }
     }
 
