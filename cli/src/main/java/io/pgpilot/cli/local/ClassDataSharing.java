@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  */
 public final class ClassDataSharing {
 
-    private static final Path CLI_CLASSES = Path.of("cli", "target", "classes");
+    private static final Path CLI_TARGET = Path.of("cli", "target");
 
     private final Path dir;
     private final String classpath;
@@ -42,28 +42,31 @@ public final class ClassDataSharing {
     private final boolean enabled;
 
     /**
-     * For the component JVMs started from this one: with {@code ./pgpilot}, the CLI's own class directory
-     * is left out (the components live in jars) and sharing is on, with the archives beside that directory;
-     * from the tests, whose classpath has other directories, the components get this JVM's classpath and no
-     * sharing.
+     * For the component JVMs started from this one: with {@code ./pgpilot}, the CLI's own jar (or class
+     * directory) is left out (the components live in the other jars) and sharing is on, with the archives
+     * beside it in {@code cli/target/cds}; from the tests, whose classpath has other directories, the
+     * components get this JVM's classpath and no sharing.
      */
     public static ClassDataSharing forThisBuild() {
-        String full = System.getProperty("java.class.path");
-        Path cliClasses = null;
+        return forClasspath(System.getProperty("java.class.path"));
+    }
+
+    static ClassDataSharing forClasspath(String full) {
+        Path cli = null;
         for (String entry : full.split(File.pathSeparator)) {
-            if (isCliClasses(entry)) {
-                cliClasses = Path.of(entry).toAbsolutePath().normalize();
+            if (isCli(entry)) {
+                cli = Path.of(entry).toAbsolutePath().normalize();
             }
         }
-        // Without the CLI's class directory there are other directories or no jars either: sharing stays off.
-        return new ClassDataSharing(cliClasses == null ? Path.of("cds") : cliClasses.resolveSibling("cds"), full);
+        // Without the CLI's own jar or classes there are other directories or no jars either: sharing stays off.
+        return new ClassDataSharing(cli == null ? Path.of("cds") : cli.resolveSibling("cds"), full);
     }
 
     ClassDataSharing(Path dir, String full) {
         this.dir = dir;
         List<String> jars = new ArrayList<>();
         for (String entry : full.split(File.pathSeparator)) {
-            if (!entry.isEmpty() && !isCliClasses(entry)) {
+            if (!entry.isEmpty() && !isCli(entry)) {
                 // Absolute: an archive records the classpath it was built for and checks it at every start.
                 jars.add(Path.of(entry).toAbsolutePath().normalize().toString());
             }
@@ -73,8 +76,15 @@ public final class ClassDataSharing {
         this.classpath = enabled ? candidate : full;
     }
 
-    private static boolean isCliClasses(String entry) {
-        return !entry.isEmpty() && Files.isDirectory(Path.of(entry)) && Path.of(entry).toAbsolutePath().normalize().endsWith(CLI_CLASSES);
+    /** The CLI's own code, as {@code ./pgpilot} puts it on the classpath: {@code cli/target/pgpilot-cli-*.jar}, or {@code cli/target/classes}. */
+    private static boolean isCli(String entry) {
+        if (entry.isEmpty()) {
+            return false;
+        }
+        Path path = Path.of(entry).toAbsolutePath().normalize();
+        String name = path.getFileName() == null ? "" : path.getFileName().toString();
+        boolean inCliTarget = path.getParent() != null && path.getParent().endsWith(CLI_TARGET);
+        return inCliTarget && (Files.isDirectory(path) ? name.equals("classes") : name.startsWith("pgpilot-cli-") && name.endsWith(".jar"));
     }
 
     /** The classpath to start a component with. */

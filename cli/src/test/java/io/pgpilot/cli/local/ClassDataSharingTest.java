@@ -40,6 +40,15 @@ class ClassDataSharingTest {
     }
 
     @Test
+    void theClisOwnJarAsThePgpilotCommandRunsItIsLeftOutAndTheArchivesGoBesideIt() throws Exception {
+        Path a = Files.writeString(tmp.resolve("a.jar"), "a");
+        Path cliJar = Files.writeString(Files.createDirectories(tmp.resolve("cli/target")).resolve("pgpilot-cli-0.1.0-SNAPSHOT.jar"), "cli");
+        ClassDataSharing sharing = ClassDataSharing.forClasspath(cliJar + File.pathSeparator + a);
+        assertThat(sharing.classpath()).isEqualTo(a.toString());
+        assertThat(sharing.jvmArgs(KEEPER)).containsExactly("-XX:DumpLoadedClassList=" + tmp.resolve("cli/target/cds/KeeperMain.classlist"));
+    }
+
+    @Test
     void archivedOnlyOnceEveryComponentHasAnArchiveForTheseJars() throws Exception {
         ClassDataSharing sharing = new ClassDataSharing(tmp.resolve("cds"), jars());
         assertThat(sharing.archived(List.of(KEEPER))).isFalse();
