@@ -79,7 +79,7 @@ public final class Keeper {
      */
     private static final long SUCCESSOR_WAIT_MS = 3_000;
     private static final long SUCCESSOR_POLL_MS = 100;
-    /** See {@link #awaitingStandby}: a query on pg_stat_replication and a decision, ten times a second at most. */
+    /** See {@link #awaitingStandby}: a whole convergence pass (a probe, a decision, the heartbeat row), ten a second at most. */
     private static final long STANDBY_POLL_MS = 100;
     private static final Duration STANDBY_POLL_WINDOW = Duration.ofSeconds(10);
     /** How long a fencing fast shutdown may take before it escalates to immediate. */
