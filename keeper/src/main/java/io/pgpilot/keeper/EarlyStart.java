@@ -21,11 +21,11 @@ import org.slf4j.LoggerFactory;
  * its successor at a clean stop, see {@code Keeper#prepareToFollowSuccessor}) and only with the
  * configuration this member's previous run wrote: recovery accepts no writes, so nothing here can make a
  * second primary, and a standby that replayed past the new primary's fork point stops replaying at
- * PostgreSQL's own check and is then rewound by the keeper. Data that last ran as a primary is left stopped: it may have WAL no standby received and is
- * checked before anything starts it; and started in recovery, even after a clean stop, it would serve its
- * WAL to the standbys that still point at it and report itself a standby, which blurs what the sentinel
- * decides a whole-cluster restart on (tried: a synchronous cluster restarted with `local down` and `up`
- * waited forever). When the spec changed the settings while the member was down, the keeper's first
+ * PostgreSQL's own check and is then rewound by the keeper. Data that last ran as a primary is left
+ * stopped: it may have WAL no standby received and is checked before anything starts it; and started in
+ * recovery, even after a clean stop, it would serve its WAL to the standbys that still point at it and
+ * report itself a standby, which blurs what the sentinel decides a whole-cluster restart on (tried: a
+ * synchronous cluster restarted with `local down` and `up` waited forever). When the spec changed the settings while the member was down, the keeper's first
  * decision restarts it with the new ones.
  */
 final class EarlyStart {

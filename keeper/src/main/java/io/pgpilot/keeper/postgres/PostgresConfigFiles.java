@@ -64,17 +64,17 @@ public final class PostgresConfigFiles {
                 + "# Put your settings in the cluster spec (postgresParameters).\n");
         defaults.forEach((k, v) -> {
             if (!s.userParameters().containsKey(k)) {
-                out.append(k).append(" = ").append(v).append('\n');
+                out.append(k).append(SEPARATOR).append(v).append('\n');
             }
         });
         out.append("\n# from spec.postgresParameters\n");
         new TreeMap<>(s.userParameters()).forEach((k, v) -> {
             if (!io.pgpilot.cluster.ClusterSpec.MANAGED_PARAMETERS.contains(k.toLowerCase(Locale.ROOT))) {
-                out.append(k).append(" = ").append(quote(v)).append('\n');
+                out.append(k).append(SEPARATOR).append(quote(v)).append('\n');
             }
         });
         out.append("\n# managed by pgpilot\n");
-        managed.forEach((k, v) -> out.append(k).append(" = ").append(v).append('\n'));
+        managed.forEach((k, v) -> out.append(k).append(SEPARATOR).append(v).append('\n'));
         return out.toString();
     }
 
@@ -118,15 +118,16 @@ public final class PostgresConfigFiles {
     }
 
     /** The settings that only say where a standby streams from and which standbys a primary waits for: a reload applies them. */
+    /** Between a setting's name and its value, as {@link #postgresqlConf} writes them. */
+    private static final String SEPARATOR = " = ";
     private static final Set<String> REPLICATION_TARGETS = Set.of("primary_conninfo", "primary_slot_name", "synchronous_standby_names");
 
     /** The value {@code conf} (as {@link #postgresqlConf} writes it) gives {@code name}, unquoted; null when it gives none. */
     public static String valueIn(String conf, String name) {
         String value = null;
         for (String line : conf.split("\n")) {
-            int eq = line.indexOf(" = ");
-            if (!line.startsWith("#") && eq > 0 && line.substring(0, eq).equals(name)) {
-                value = unquote(line.substring(eq + 3));
+            if (name.equals(settingIn(line))) {
+                value = unquote(line.substring(line.indexOf(SEPARATOR) + SEPARATOR.length()));
             }
         }
         return value;
@@ -139,12 +140,18 @@ public final class PostgresConfigFiles {
     public static String withoutReplicationTargets(String conf) {
         StringBuilder out = new StringBuilder();
         for (String line : conf.split("\n")) {
-            int eq = line.indexOf(" = ");
-            if (eq < 0 || !REPLICATION_TARGETS.contains(line.substring(0, eq))) {
+            String setting = settingIn(line);
+            if (setting == null || !REPLICATION_TARGETS.contains(setting)) {
                 out.append(line).append('\n');
             }
         }
         return out.toString();
+    }
+
+    /** The setting a line of {@link #postgresqlConf}'s output sets; null for a comment or any other line. */
+    private static String settingIn(String line) {
+        int eq = line.indexOf(SEPARATOR);
+        return line.startsWith("#") || eq <= 0 ? null : line.substring(0, eq);
     }
 
     /** The upstream named by a primary_conninfo that {@link #primaryConninfo} wrote; null for an empty one or another form. */
