@@ -244,7 +244,9 @@ public final class Keeper {
             followingSinceNanos = System.nanoTime();
         }
         node.area().prepare();
-        node.writePassfile();
+        if (early == null) {
+            node.writePassfile();   // else EarlyStart wrote it a moment ago, before starting PostgreSQL
+        }
         offlineSystemIdentifier = node.systemIdentifier();
         divergence.readAhead();
         KeeperStatus fresh = status.toBuilder().httpPort(httpPort).systemIdentifier(offlineSystemIdentifier).build();
