@@ -11,25 +11,9 @@ set -euo pipefail
 WINDOW=${WINDOW:-60}
 SETTLE=${SETTLE:-15}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-mkdir -p /tmp/pgpilot-bench
-chmod 755 /tmp/pgpilot-bench
-DIR=$(mktemp -d /tmp/pgpilot-bench/api-load.XXXXXX)
-chmod 755 "$DIR"
-
-free_port() {
-  local port
-  for port in $(shuf -i 30000-39999 -n 50); do
-    if ! ss -Hltn "sport = :$port" | grep -q .; then echo "$port"; return; fi
-  done
-  echo "no free port found" >&2; exit 1
-}
-
-cleanup() { "$ROOT/pgpilot" local down --dir "$DIR" --clean >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-
-RW=$(free_port); RO=$(free_port)
-while [ "$RO" = "$RW" ]; do RO=$(free_port); done
-"$ROOT/pgpilot" local up --dir "$DIR" --rw-port "$RW" --ro-port "$RO" >"$DIR/up.log" 2>&1 || { cat "$DIR/up.log"; exit 1; }
+# shellcheck source=../local-cluster.sh
+source "$ROOT/bench/local-cluster.sh"
+local_cluster_up api-load
 AUDIT="$DIR/logs/api-audit.log"
 
 echo "cluster ready; letting it settle for ${SETTLE} s, then counting API requests for ${WINDOW} s"

@@ -10,26 +10,12 @@ set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-mkdir -p /tmp/pgpilot-bench
-chmod 755 /tmp/pgpilot-bench
-DIR=$(mktemp -d /tmp/pgpilot-bench/cli-start.XXXXXX)
-chmod 755 "$DIR"
-
-free_port() {
-  local port
-  for port in $(shuf -i 30000-39999 -n 50); do
-    if ! ss -Hltn "sport = :$port" | grep -q .; then echo "$port"; return; fi
-  done
-  echo "no free port found" >&2; exit 1
-}
-
-cleanup() { "$ROOT/pgpilot" local down --dir "$DIR" --clean >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-
 "$ROOT/pgpilot" --help >/dev/null   # builds what is missing first
 # Written afresh by the local up below, as after a build (the first successful command that uses the client).
 rm -f "$ROOT"/cli/target/pgpilot-cli-*.jsa
-"$ROOT/pgpilot" local up --dir "$DIR" --rw-port "$(free_port)" --ro-port "$(free_port)" >/dev/null
+# shellcheck source=../local-cluster.sh
+source "$ROOT/bench/local-cluster.sh"
+local_cluster_up cli-start
 ARCHIVE=$(ls "$ROOT"/cli/target/pgpilot-cli-*.jsa 2>/dev/null | head -1)
 [ -n "$ARCHIVE" ] || { echo "no CLI archive in $ROOT/cli/target after a successful command" >&2; exit 1; }
 JARS=("$ROOT"/cli/target/pgpilot-cli-*.jar)
