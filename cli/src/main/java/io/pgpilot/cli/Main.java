@@ -1,16 +1,14 @@
 package io.pgpilot.cli;
 
-import io.pgpilot.cli.bench.FailoverBenchCommand;
 import io.pgpilot.cli.local.LocalCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code pgpilot} command. */
 @Command(name = "pgpilot", mixinStandardHelpOptions = true, version = "pgpilot 0.1.0",
         description = "PostgreSQL high availability on Kubernetes: status, switchover, failover, pause, and a local cluster.",
         subcommands = {StatusCommand.class, RequestCommands.Switchover.class, RequestCommands.Failover.class,
-                RequestCommands.Pause.class, RequestCommands.Resume.class, LocalCommand.class, ApiServerCommand.class,
-                FailoverBenchCommand.class})
+                RequestCommands.Pause.class, RequestCommands.Resume.class, LocalCommand.class, ApiServerCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

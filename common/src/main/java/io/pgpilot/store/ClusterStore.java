@@ -22,6 +22,7 @@ import io.pgpilot.cluster.ClusterState;
 import io.pgpilot.cluster.KeeperStatus;
 import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.cluster.OperatorRequest;
+import io.pgpilot.cluster.PrimaryLease;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;

@@ -19,6 +19,6 @@ public class KeeperApplication {
 
     @Bean
     KeeperHttpApi keeperHttpApi(Keeper keeper) {
-        return new KeeperHttpApi(keeper);
+        return new KeeperHttpApi(keeper.member(), keeper.metrics());
     }
 }

@@ -5,6 +5,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgpilot.cluster.ClusterState;
 import io.pgpilot.cluster.KeeperStatus;
 import io.pgpilot.config.Settings;
+import io.pgpilot.keeper.member.ClusterReading;
+import io.pgpilot.keeper.member.EarlyStart;
+import io.pgpilot.keeper.member.KeeperMetrics;
 import io.pgpilot.keeper.postgres.PostgresNode;
 import io.pgpilot.keeper.postgres.PostgresProbe;
 import io.pgpilot.store.ClusterStore;
@@ -12,7 +15,6 @@ import io.pgpilot.store.KeeperRecord;
 import io.pgpilot.store.ParallelReads;
 import io.pgpilot.store.Read;
 import io.pgpilot.store.StoreUnavailableException;
-import io.pgpilot.time.MonotonicClock;
 import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -50,7 +52,8 @@ public final class KeeperMain {
             return;
         }
         // Before anything else: a restarted standby's PostgreSQL then starts beside the rest of the JVM's start.
-        EarlyStart.Started startedEarly = EarlyStart.attempt(config);
+        EarlyStart.Started startedEarly = EarlyStart.attempt(config.workArea(), config.commands(), config.passwords(), config.name(),
+                config.pgListenHost(), config.pgPort());
         PostgresProbe probe = new PostgresProbe(config.localHost(), config.pgPort(), config.passwords().superuser());
         PostgresNode node = new PostgresNode(config.workArea(), config.commands(), config.passwords(), probe);
         if (startedEarly != null) {
@@ -72,8 +75,7 @@ public final class KeeperMain {
             System.exit(2);
             return;
         }
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Keeper keeper = new Keeper(config, store, node, new RenewalClock(MonotonicClock.system()), metrics);
+        Keeper keeper = new Keeper(config, store, node, new KeeperMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
         try {
             // With a fixed HTTP port the keeper converges first, and publishes it, and the web server starts after
             // (a second or more of CPU on a small machine, which would slow the rejoin: the rewind, the start of
@@ -89,7 +91,7 @@ public final class KeeperMain {
             }, "keeper-shutdown"));
             if (early) {
                 keeper.start(config.httpPort(), atStart, startedEarly);
-                if (!keeper.awaitFirstSettled(WEB_SERVER_DEFERRAL)) {
+                if (!keeper.milestones().awaitFirstSettled(WEB_SERVER_DEFERRAL)) {
                     log.info("not converged and published after {} s; starting the HTTP API meanwhile", WEB_SERVER_DEFERRAL.toSeconds());
                 }
             }

@@ -11,7 +11,7 @@ import io.pgpilot.cluster.Phase;
 import io.pgpilot.cluster.PostgresRole;
 import io.pgpilot.keeper.postgres.PostgresCommands;
 import io.pgpilot.keeper.testing.TestDirs;
-import io.pgpilot.process.JavaProcess;
+import io.pgpilot.local.JavaProcess;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.testing.ApiServer;
 import java.io.IOException;

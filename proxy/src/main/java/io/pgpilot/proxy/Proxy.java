@@ -3,6 +3,7 @@ package io.pgpilot.proxy;
 import io.pgpilot.proxy.cluster.ClusterFollower;
 import io.pgpilot.proxy.cluster.HolderProbe;
 import io.pgpilot.proxy.http.HealthServer;
+import io.pgpilot.proxy.metrics.ProxyMetrics;
 import io.pgpilot.proxy.net.ProxyServer;
 import io.pgpilot.proxy.net.Switchboard;
 import io.pgpilot.proxy.routing.Primary;

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.cluster.ClusterState;
 import io.pgpilot.cluster.ObjectNames;
-import io.pgpilot.process.JavaProcess;
+import io.pgpilot.local.JavaProcess;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.Read;
 import io.pgpilot.testing.ApiServer;

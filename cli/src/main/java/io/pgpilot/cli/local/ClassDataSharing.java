@@ -34,7 +34,8 @@ import java.util.function.Consumer;
  */
 public final class ClassDataSharing {
 
-    private static final Path CLI_TARGET = Path.of("cli", "target");
+    /** The modules whose code is a tool's, not a component's (see {@link #isToolCode}). */
+    private static final List<String> TOOLS = List.of("cli", "drills");
 
     private final Path dir;
     private final String classpath;
@@ -54,8 +55,9 @@ public final class ClassDataSharing {
     static ClassDataSharing forClasspath(String full) {
         Path cli = null;
         for (String entry : full.split(File.pathSeparator)) {
-            if (isCli(entry)) {
-                cli = Path.of(entry).toAbsolutePath().normalize();
+            Path path = Path.of(entry).toAbsolutePath().normalize();
+            if (isToolCode(entry) && path.getParent().getParent().endsWith("cli")) {
+                cli = path;
             }
         }
         // Without the CLI's own jar or classes there are other directories or no jars either: sharing stays off.
@@ -66,7 +68,7 @@ public final class ClassDataSharing {
         this.dir = dir;
         List<String> jars = new ArrayList<>();
         for (String entry : full.split(File.pathSeparator)) {
-            if (!entry.isEmpty() && !isCli(entry)) {
+            if (!entry.isEmpty() && !isToolCode(entry)) {
                 // Absolute: an archive records the classpath it was built for and checks it at every start.
                 jars.add(Path.of(entry).toAbsolutePath().normalize().toString());
             }
@@ -76,15 +78,25 @@ public final class ClassDataSharing {
         this.classpath = enabled ? candidate : full;
     }
 
-    /** The CLI's own code, as {@code ./pgpilot} puts it on the classpath: {@code cli/target/pgpilot-cli-*.jar}, or {@code cli/target/classes}. */
-    private static boolean isCli(String entry) {
+    /**
+     * The tools' own code, which no component needs: the CLI's as {@code ./pgpilot} puts it on the classpath
+     * ({@code cli/target/pgpilot-cli-*.jar}, or {@code cli/target/classes}), and the drills' as
+     * {@code bench/failover} adds it ({@code drills/target/pgpilot-drills-*.jar}). Left out, the components of
+     * a benchmark's cluster start from the same jars, and the same archives, as a user's.
+     */
+    private static boolean isToolCode(String entry) {
         if (entry.isEmpty()) {
             return false;
         }
         Path path = Path.of(entry).toAbsolutePath().normalize();
         String name = path.getFileName() == null ? "" : path.getFileName().toString();
-        boolean inCliTarget = path.getParent() != null && path.getParent().endsWith(CLI_TARGET);
-        return inCliTarget && (Files.isDirectory(path) ? name.equals("classes") : name.startsWith("pgpilot-cli-") && name.endsWith(".jar"));
+        for (String tool : TOOLS) {
+            boolean inTarget = path.getParent() != null && path.getParent().endsWith(Path.of(tool, "target"));
+            if (inTarget && (Files.isDirectory(path) ? name.equals("classes") : name.startsWith("pgpilot-" + tool + "-") && name.endsWith(".jar"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The classpath to start a component with. */

@@ -49,6 +49,17 @@ class ClassDataSharingTest {
     }
 
     @Test
+    void theDrillsJarOfTheFailoverBenchmarkIsLeftOutTooSoItsClusterUsesTheUsersArchives() throws Exception {
+        Path a = Files.writeString(tmp.resolve("a.jar"), "a");
+        Path cliJar = Files.writeString(Files.createDirectories(tmp.resolve("cli/target")).resolve("pgpilot-cli-0.1.0-SNAPSHOT.jar"), "cli");
+        Path drillsJar = Files.writeString(Files.createDirectories(tmp.resolve("drills/target")).resolve("pgpilot-drills-0.1.0-SNAPSHOT.jar"), "d");
+        ClassDataSharing bench = ClassDataSharing.forClasspath(drillsJar + File.pathSeparator + cliJar + File.pathSeparator + a);
+        ClassDataSharing user = ClassDataSharing.forClasspath(cliJar + File.pathSeparator + a);
+        assertThat(bench.classpath()).isEqualTo(user.classpath()).isEqualTo(a.toString());
+        assertThat(bench.jvmArgs(KEEPER)).containsExactly("-XX:DumpLoadedClassList=" + tmp.resolve("cli/target/cds/KeeperMain.classlist"));
+    }
+
+    @Test
     void archivedOnlyOnceEveryComponentHasAnArchiveForTheseJars() throws Exception {
         ClassDataSharing sharing = new ClassDataSharing(tmp.resolve("cds"), jars());
         assertThat(sharing.archived(List.of(KEEPER))).isFalse();

@@ -2,6 +2,7 @@ package io.pgpilot.keeper.converge;
 
 import io.pgpilot.cluster.PostgresRole;
 import io.pgpilot.cluster.Role;
+import io.pgpilot.keeper.model.Divergence;
 
 /**
  * The keeper's decision: from a {@link Situation} to the one next {@link Action}. Pure, so every case of the
@@ -28,8 +29,8 @@ public final class Convergence {
         if (s.running() == PostgresRole.STANDBY && s.outdatedSettings()) {
             return new Action.Stop("started in recovery before the cluster was read, with settings the spec has changed since: restart with the new ones");
         }
-        if (s.running() == PostgresRole.PRIMARY && !s.mayWrite()) {
-            return new Action.Stop("running as primary but may not accept writes: " + s.whyNotWritable());
+        if (s.running() == PostgresRole.PRIMARY && !s.permission().granted()) {
+            return new Action.Stop("running as primary but may not accept writes: " + s.permission().whyNot());
         }
         if (s.plan() == null) {
             return new Action.Hold("C-state has no plan for this keeper yet");
@@ -38,7 +39,7 @@ public final class Convergence {
     }
 
     private static Action asPrimary(Situation s) {
-        String whyNot = s.whyNotWritable();
+        String whyNot = s.permission().whyNot();
         if (whyNot != null) {
             return new Action.Hold("planned primary, waiting: " + whyNot);
         }

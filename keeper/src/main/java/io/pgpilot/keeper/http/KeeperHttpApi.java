@@ -1,7 +1,9 @@
 package io.pgpilot.keeper.http;
 
 import io.pgpilot.cluster.ClusterJson;
-import io.pgpilot.keeper.Keeper;
+import io.pgpilot.keeper.converge.WritePermission;
+import io.pgpilot.keeper.member.KeeperMetrics;
+import io.pgpilot.keeper.member.Member;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.MediaType;
@@ -16,10 +18,12 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class KeeperHttpApi {
 
-    private final Keeper keeper;
+    private final Member keeper;
+    private final KeeperMetrics metrics;
 
-    public KeeperHttpApi(Keeper keeper) {
+    public KeeperHttpApi(Member keeper, KeeperMetrics metrics) {
         this.keeper = keeper;
+        this.metrics = metrics;
     }
 
     /** Liveness: the keeper process answers. */
@@ -61,21 +65,21 @@ public class KeeperHttpApi {
     @GetMapping("/lease")
     public ResponseEntity<String> lease() {
         var view = keeper.view();
-        boolean holder = view.leaseHeldAtEpoch(keeper.name()) && keeper.name().equals(view.state().primary());
+        WritePermission permission = keeper.permission(view);
         boolean valid = keeper.isServingPrimary();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("keeper", keeper.name());
-        body.put("holder", holder);
+        body.put("holder", permission.holder());
         body.put("epoch", view.lease() == null ? 0 : view.lease().epoch());
         body.put("fenced", keeper.fenced());
-        body.put("msSinceRenewal", keeper.millisSinceRenewal());
+        body.put("msSinceRenewal", keeper.renewal().millisSinceRenewal());
         return json(valid ? 200 : 503, body);
     }
 
     @GetMapping("/metrics")
     public ResponseEntity<String> metrics() {
         return ResponseEntity.ok().contentType(MediaType.parseMediaType("text/plain; version=0.0.4; charset=utf-8"))
-                .body(keeper.metrics().scrape());
+                .body(metrics.scrape());
     }
 
     private static ResponseEntity<String> json(int code, Map<String, ?> body) {

@@ -1,5 +1,6 @@
 package io.pgpilot.keeper.postgres;
 
+import io.pgpilot.cluster.Endpoint;
 import io.pgpilot.cluster.ObjectNames;
 import java.nio.file.Path;
 import java.util.ArrayList;

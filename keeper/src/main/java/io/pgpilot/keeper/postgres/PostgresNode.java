@@ -1,7 +1,12 @@
 package io.pgpilot.keeper.postgres;
 
+import io.pgpilot.cluster.Endpoint;
 import io.pgpilot.cluster.Lsn;
 import io.pgpilot.cluster.ObjectNames;
+import io.pgpilot.keeper.model.Observation;
+import io.pgpilot.keeper.model.TimelineHistory;
+import io.pgpilot.keeper.model.WalPosition;
+import io.pgpilot.process.Signal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,16 +21,13 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The operations on this keeper's PostgreSQL: initdb, clone, rewind, start, promote, re-point, stop. Each
  * does one thing; deciding which one to do is {@code io.pgpilot.keeper.converge.Convergence}'s job.
  */
-public final class PostgresNode {
+public final class PostgresNode implements LocalPostgres {
 
-    private static final Logger log = LoggerFactory.getLogger(PostgresNode.class);
     private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(30);
     private static final Pattern SYSID = Pattern.compile("Database system identifier:\\s+(\\d+)");
     /** How often start() and promote() look again: each saved millisecond is a shorter handoff or rejoin. */
@@ -33,25 +35,6 @@ public final class PostgresNode {
     private static final long PROMOTE_POLL_MS = 5;
     private static final Pattern CHECKPOINT = Pattern.compile("Latest checkpoint location:\\s+([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
     private static final Pattern STATE = Pattern.compile("Database cluster state:\\s+(.+)");
-    private static final Pattern REDO = Pattern.compile("Latest checkpoint's REDO location:\\s+([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
-    private static final Pattern CHECKPOINT_TIMELINE = Pattern.compile("Latest checkpoint's TimeLineID:\\s+(\\d+)");
-    /**
-     * pg_waldump's last word when it reaches the end of the WAL: "invalid record length at X: wanted 24, got 0",
-     * or a record with a bad link "at X"; X is where the next record would begin.
-     */
-    private static final Pattern WAL_END = Pattern.compile("error in WAL record at [0-9A-F]+/[0-9A-F]+: .* at ([0-9A-F]+/[0-9A-F]+)");
-    /**
-     * pg_waldump's last word when the WAL ends where a page of no use begins: zero-filled (a segment made ready
-     * for later use) or left from the recycled segment's earlier life ("unexpected pageaddr", when the last
-     * record ended exactly at a page boundary). PostgreSQL's own recovery ends its redo there too. Behind a record
-     * torn at that page (a crash) the page's start is past the real end: an overestimate costs a rewind, never data.
-     */
-    private static final Pattern UNUSED_PAGE = Pattern.compile(
-            "(?:invalid magic number 0000|unexpected pageaddr [0-9A-F]+/[0-9A-F]+) in log segment ([0-9A-F]{8})([0-9A-F]{16}), offset (\\d+)");
-    /** pg_waldump's last word when the next segment file does not exist: timeline, then log and segment number. */
-    private static final Pattern MISSING_SEGMENT = Pattern.compile("could not find file \"([0-9A-F]{8})([0-9A-F]{16})\"");
-    /** PostgreSQL's default, which pgpilot does not change (initdb --wal-segsize is not exposed). */
-    private static final long WAL_SEGMENT_BYTES = 16L * 1024 * 1024;
     private static final String CURRENT_TIMELINE_SQL = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
 
     private final WorkArea area;
@@ -59,6 +42,7 @@ public final class PostgresNode {
     private final CommandRunner runner;
     private final Passwords passwords;
     private final PostgresProbe probe;
+    private final WalEndReader walEnds;
     private volatile Postmaster postmaster;
     private volatile String systemIdentifier;
 
@@ -68,6 +52,7 @@ public final class PostgresNode {
         this.runner = new CommandRunner(area.postgresLog());
         this.passwords = passwords;
         this.probe = probe;
+        this.walEnds = new WalEndReader(area, commands, runner);
     }
 
     public WorkArea area() {
@@ -82,14 +67,32 @@ public final class PostgresNode {
         return postmaster;
     }
 
+    @Override
     public boolean isRunning() {
         Postmaster p = postmaster;
         return p != null && p.isRunning();
     }
 
+    @Override
     public long pid() {
         Postmaster p = postmaster;
         return p != null && p.isRunning() ? p.pid() : 0;
+    }
+
+    @Override
+    public Observation observe() {
+        return probe.observe();
+    }
+
+    @Override
+    public void stopAcceptingWrites(Duration escalation) {
+        Postmaster p = postmaster;
+        if (p != null) {
+            p.signal(Signal.INT);
+            if (!p.awaitExit(escalation)) {
+                p.stopImmediate(Duration.ofSeconds(5));
+            }
+        }
     }
 
     /** The libpq password file, rewritten at every start so a rotated Secret takes effect. */
@@ -221,35 +224,6 @@ public final class PostgresNode {
         }
     }
 
-    /** Where pg_waldump's output on {@code timeline} says the WAL ends; null when it does not say. */
-    static WalPosition walEnd(int timeline, String output) {
-        Matcher end = WAL_END.matcher(output);
-        if (end.find()) {
-            return new WalPosition(timeline, Lsn.parse(end.group(1)));
-        }
-        Matcher unusedPage = UNUSED_PAGE.matcher(output);
-        if (unusedPage.find() && Integer.parseInt(unusedPage.group(1), 16) == timeline) {
-            return new WalPosition(timeline, new Lsn(segmentStart(unusedPage.group(2)).value() + Long.parseLong(unusedPage.group(3))));
-        }
-        Matcher missing = MISSING_SEGMENT.matcher(output);
-        if (missing.find() && Integer.parseInt(missing.group(1), 16) == timeline) {
-            // The WAL runs to the end of the last segment here (a fresh clone, a switch at a segment boundary).
-            // The segment's start is at or after the real end: an overestimate only ever costs a rewind.
-            return new WalPosition(timeline, segmentStart(missing.group(2)));
-        }
-        return null;
-    }
-
-    /** The name of the WAL segment file that holds {@code position} on {@code timeline}. */
-    static String segmentName(int timeline, Lsn position) {
-        return String.format("%08X%08X%08X", timeline, position.value() >>> 32, (position.value() & 0xFFFFFFFFL) / WAL_SEGMENT_BYTES);
-    }
-
-    /** The first position of a WAL segment, from the last 16 hex digits of its file name. */
-    private static Lsn segmentStart(String logAndSegment) {
-        return new Lsn((Long.parseLong(logAndSegment.substring(0, 8), 16) << 32) + Long.parseLong(logAndSegment.substring(8, 16), 16) * WAL_SEGMENT_BYTES);
-    }
-
     private Connection connectTo(Endpoint upstream) throws SQLException {
         java.util.Properties props = new java.util.Properties();
         props.setProperty("user", ObjectNames.SUPERUSER);
@@ -260,59 +234,9 @@ public final class PostgresNode {
         return java.sql.DriverManager.getConnection("jdbc:postgresql://" + upstream.host() + ":" + upstream.port() + "/postgres", props);
     }
 
-    /**
-     * Where this stopped member's WAL ends, read offline: pg_waldump from the last checkpoint's redo point on
-     * the newest timeline that has WAL segments here, up to the first position that holds no valid record.
-     * Null when that cannot be told (no WAL, an end pg_waldump does not name by position): callers then
-     * assume the worst.
-     */
+    /** Where this stopped member's WAL ends, read offline; null when that cannot be told (see {@link WalEndReader}). */
     public WalPosition localWalEnd() {
-        if (area.pgdataEmpty() || isRunning()) {
-            return null;
-        }
-        CommandRunner.Result control = runner.capture(commands.controldata(area.pgdata()), Duration.ofSeconds(30));
-        Matcher redo = REDO.matcher(control.output());
-        Matcher redoTimeline = CHECKPOINT_TIMELINE.matcher(control.output());
-        if (!control.ok() || !redo.find() || !redoTimeline.find()) {
-            return null;
-        }
-        int timeline = Integer.parseInt(redoTimeline.group(1));
-        String start = redo.group(1);
-        Path walDir = area.pgdata().resolve("pg_wal");
-        List<String> segments;
-        try (var files = Files.list(walDir)) {
-            segments = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted().toList();
-        } catch (IOException e) {
-            return null;
-        }
-        // The newest timeline with segments here: a standby that followed a promotion has WAL on it before its
-        // next restartpoint moves the control file's timeline.
-        for (String name : segments) {
-            int tli = Integer.parseInt(name.substring(0, 8), 16);
-            if (tli > timeline) {
-                timeline = tli;
-                start = segmentStart(name.substring(8)).toString();   // its WAL starts in its first segment here
-            }
-        }
-        String prefix = String.format("%08X", timeline);
-        List<String> onTimeline = segments.stream().filter(n -> n.startsWith(prefix)).toList();
-        String first = segmentName(timeline, Lsn.parse(start));
-        if (onTimeline.isEmpty() || !onTimeline.contains(first)) {
-            log.info("no WAL segment {} in {} to read from", first, walDir);
-            return null;
-        }
-        String last = onTimeline.get(onTimeline.size() - 1);
-        CommandRunner.Result dump = runner.capture(commands.waldump(walDir, start, first, last), Duration.ofSeconds(60));
-        WalPosition end = walEnd(timeline, dump.output());
-        if (end != null) {
-            return end;
-        }
-        if (dump.ok() && dump.output().isBlank()) {
-            // Valid to the very end of the last segment here (a fresh clone): the next one is where it ends.
-            return new WalPosition(timeline, new Lsn(segmentStart(last.substring(8)).value() + WAL_SEGMENT_BYTES));
-        }
-        log.info("pg_waldump on timeline {} from {} did not name where the WAL ends: {}", timeline, start, dump.output().strip());
-        return null;
+        return isRunning() ? null : walEnds.read();
     }
 
     public void markStandby() throws IOException {

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.pgpilot.cluster.Lsn;
 import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.keeper.model.Observation;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

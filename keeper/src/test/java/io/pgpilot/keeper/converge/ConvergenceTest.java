@@ -5,10 +5,11 @@ import static io.pgpilot.cluster.PostgresRole.PRIMARY;
 import static io.pgpilot.cluster.PostgresRole.STANDBY;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgpilot.cluster.Endpoint;
 import io.pgpilot.cluster.MemberPlan;
 import io.pgpilot.cluster.PostgresRole;
-import io.pgpilot.keeper.postgres.Endpoint;
-import io.pgpilot.store.PrimaryLease;
+import io.pgpilot.cluster.PrimaryLease;
+import io.pgpilot.keeper.model.Divergence;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -51,7 +52,8 @@ class ConvergenceTest {
         S divergence(Divergence d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, d, outdated); }
 
         Situation situation() {
-            return new Situation("me", plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated);
+            return new Situation("me", plan, epoch, bootstrap, WritePermission.of("me", plannedPrimary, plan, epoch, lease, fresh), data, reinit, running,
+                    upstream, upstreamPrimary, following, identity, divergence, outdated);
         }
     }
 
@@ -136,7 +138,7 @@ class ConvergenceTest {
         Action action = Convergence.decide(given.situation());
         if (action instanceof Action.StartPrimary || action instanceof Action.Promote || action instanceof Action.ServePrimary
                 || action instanceof Action.Initdb) {
-            assertThat(given.situation().mayWrite()).as(name).isTrue();
+            assertThat(given.situation().permission().granted()).as(name).isTrue();
         }
     }
 }

@@ -2,6 +2,7 @@ package io.pgpilot.keeper.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgpilot.cluster.Endpoint;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

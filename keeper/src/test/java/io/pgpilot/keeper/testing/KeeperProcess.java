@@ -1,7 +1,7 @@
 package io.pgpilot.keeper.testing;
 
 import io.pgpilot.keeper.KeeperMain;
-import io.pgpilot.process.JavaProcess;
+import io.pgpilot.local.JavaProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package io.pgpilot.proxy.cluster;
 
 import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.PrimaryLease;
 import io.pgpilot.proxy.routing.ClusterView;
 import io.pgpilot.proxy.routing.Confirmation;
 import io.pgpilot.proxy.routing.KeeperView;
@@ -11,7 +12,6 @@ import io.pgpilot.proxy.routing.RoutingTable;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
 import io.pgpilot.store.ParallelReads;
-import io.pgpilot.store.PrimaryLease;
 import io.pgpilot.store.Read;
 import io.pgpilot.time.LeaseObserver;
 import io.pgpilot.time.MonotonicClock;

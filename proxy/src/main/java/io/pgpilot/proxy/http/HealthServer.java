@@ -3,7 +3,7 @@ package io.pgpilot.proxy.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.pgpilot.cluster.ClusterJson;
-import io.pgpilot.proxy.ProxyMetrics;
+import io.pgpilot.proxy.metrics.ProxyMetrics;
 import io.pgpilot.proxy.net.Switchboard;
 import io.pgpilot.proxy.routing.Backend;
 import io.pgpilot.proxy.routing.RoutingTable;

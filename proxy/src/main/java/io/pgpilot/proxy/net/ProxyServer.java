@@ -8,7 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.pgpilot.proxy.ProxyMetrics;
+import io.pgpilot.proxy.metrics.ProxyMetrics;
 import io.pgpilot.proxy.routing.Listener;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;

@@ -2,7 +2,7 @@ package io.pgpilot.proxy.net;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.pgpilot.proxy.ProxyMetrics;
+import io.pgpilot.proxy.metrics.ProxyMetrics;
 import io.pgpilot.proxy.routing.Backend;
 import io.pgpilot.proxy.routing.LeastConnections;
 import io.pgpilot.proxy.routing.Listener;

@@ -1,0 +1,112 @@
+package io.pgpilot.drills;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Samples every member directly (not through the proxy) and records any moment at which more than one of
+ * them accepted a write. A member "accepts writes" when a connection to it succeeds and
+ * {@code pg_is_in_recovery()} is false and {@code transaction_read_only} is off.
+ */
+public final class PrimarySampler implements AutoCloseable {
+
+    private final Map<String, Integer> ports;
+    private final Properties props = new Properties();
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+    private final List<String> violations = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile long samples;
+
+    public PrimarySampler(Map<String, Integer> ports, String password) {
+        this.ports = Map.copyOf(ports);
+        props.setProperty("user", "postgres");
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", "1");
+        props.setProperty("socketTimeout", "1");
+        props.setProperty("sslmode", "disable");
+        this.thread = new Thread(this::loop, "primary-sampler");
+        this.thread.setDaemon(true);
+    }
+
+    public PrimarySampler start() {
+        thread.start();
+        return this;
+    }
+
+    private void loop() {
+        while (running) {
+            List<String> writable = new ArrayList<>();
+            for (var member : ports.entrySet()) {
+                if (acceptsWrites(member.getKey(), member.getValue())) {
+                    writable.add(member.getKey());
+                }
+            }
+            samples++;
+            if (writable.size() > 1) {
+                synchronized (violations) {
+                    violations.add(System.currentTimeMillis() + ": " + writable);
+                }
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private boolean acceptsWrites(String name, int port) {
+        try {
+            Connection c = connections.get(name);
+            if (c == null) {
+                c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", props);
+                connections.put(name, c);
+            }
+            try (Statement s = c.createStatement(); var rs = s.executeQuery("select not pg_is_in_recovery() and current_setting('transaction_read_only') = 'off'")) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            Connection broken = connections.remove(name);
+            if (broken != null) {
+                try {
+                    broken.close();
+                } catch (SQLException ignored) {
+                    // gone
+                }
+            }
+            return false;
+        }
+    }
+
+    public List<String> violations() {
+        synchronized (violations) {
+            return List.copyOf(violations);
+        }
+    }
+
+    public long samples() {
+        return samples;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(5_000);
+        connections.values().forEach(c -> {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // gone
+            }
+        });
+    }
+}

@@ -1,0 +1,209 @@
+package io.pgpilot.keeper.member;
+
+import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.Lsn;
+import io.pgpilot.cluster.MemberState;
+import io.pgpilot.cluster.ObjectNames;
+import io.pgpilot.keeper.converge.Action;
+import io.pgpilot.keeper.model.Observation;
+import io.pgpilot.keeper.postgres.PostgresNode;
+import io.pgpilot.keeper.postgres.WorkArea;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the convergence loop's decisions on this member's PostgreSQL, one method per action. Each
+ * returns whether the member has converged to the current plan. The convergence loop's thread only.
+ */
+public final class ActionExecutor {
+
+    private static final Logger log = LoggerFactory.getLogger(ActionExecutor.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration FAST_STOP_BOUND = Duration.ofSeconds(3);
+
+    private final Member member;
+    private final PostgresNode node;
+    private final DivergenceCheck divergence;
+    private final ServerConfiguration configuration;
+    private final PrimaryDuties primary;
+    private final StatusPublication publication;
+    private final Heartbeat heartbeat;
+    private final KeeperMetrics metrics;
+
+    public ActionExecutor(Member member, PostgresNode node, DivergenceCheck divergence, ServerConfiguration configuration, PrimaryDuties primary,
+                   StatusPublication publication, Heartbeat heartbeat, KeeperMetrics metrics) {
+        this.member = member;
+        this.node = node;
+        this.divergence = divergence;
+        this.configuration = configuration;
+        this.primary = primary;
+        this.publication = publication;
+        this.heartbeat = heartbeat;
+        this.metrics = metrics;
+    }
+
+    /** Carries out {@code action} decided on {@code v}; true when the member is converged to the plan. */
+    boolean execute(Action action, ClusterView v) {
+        metrics.acted(action.name());
+        if (action.changesServer()) {
+            divergence.forget();   // the data or the running state changes: where the WAL ends is read again
+        }
+        Pass pass = new Pass(v);
+        try {
+            return action.handledBy(pass);
+        } catch (Exception e) {
+            String message = action.name() + " failed: " + e.getMessage();
+            member.message(message);
+            log.error("{}", message);
+            return false;
+        } finally {
+            if (!pass.refused) {
+                member.busy(null);   // a long action is over; a refusal stays FAILED until the next decision differs
+            }
+        }
+    }
+
+    /** One action carried out on the view it was decided on. */
+    private final class Pass implements Action.Handler<Boolean> {
+
+        private final ClusterView v;
+        private boolean refused;
+
+        Pass(ClusterView v) {
+            this.v = v;
+        }
+
+        @Override
+        public Boolean hold(Action.Hold action) {
+            member.message(null);
+            return v.state().planFor(member.name()) != null;
+        }
+
+        @Override
+        public Boolean refuse(Action.Refuse action) {
+            member.message(action.why());
+            member.busy(MemberState.FAILED);
+            refused = true;
+            return false;
+        }
+
+        @Override
+        public Boolean initdb(Action.Initdb action) throws Exception {
+            node.initdb();
+            member.offlineSystemIdentifier(node.systemIdentifier());
+            log.info("initdb done: system identifier {}", member.offlineSystemIdentifier());
+            return false;
+        }
+
+        @Override
+        public Boolean cloneFrom(Action.Clone action) throws Exception {
+            publishBusy(MemberState.CLONING);
+            if (action.discardExisting()) {
+                // The only place a data directory is thrown away, under a recorded reinit decision (invariant 6).
+                log.warn("reinit: discarding data directory {} as C-state generation {} decided", node.area().pgdata(), v.state().generation());
+                WorkArea.deleteTree(node.area().pgdata());
+                node.area().writePrivate(node.area().reinitMarker(), Long.toString(v.state().generation()));
+            }
+            node.cloneFrom(action.upstream(), ObjectNames.replicationSlot(member.name()));
+            member.offlineSystemIdentifier(node.systemIdentifier());
+            log.info("clone done from {}: system identifier {}", action.upstream(), member.offlineSystemIdentifier());
+            return false;
+        }
+
+        @Override
+        public Boolean rewind(Action.Rewind action) throws Exception {
+            publishBusy(MemberState.REWINDING);
+            node.rewindFrom(action.upstream());
+            log.info("pg_rewind done onto {}", action.upstream());
+            return false;
+        }
+
+        @Override
+        public Boolean startPrimary(Action.StartPrimary action) throws Exception {
+            configuration.write(null, v);
+            member.becomeWritable();
+            primary.reset();
+            node.start(START_TIMEOUT);
+            primary.serve(v);
+            return true;
+        }
+
+        @Override
+        public Boolean startStandby(Action.StartStandby action) throws Exception {
+            configuration.write(action.upstream(), v);
+            node.markStandby();
+            node.start(START_TIMEOUT);
+            member.follow(action.upstream());
+            return action.upstream() != null;
+        }
+
+        @Override
+        public Boolean promote(Action.Promote action) throws Exception {
+            configuration.write(null, v);
+            node.reload();
+            member.becomeWritable();
+            primary.reset();
+            node.promote(START_TIMEOUT);
+            // Observe and publish now rather than after the set-up below (slots, schema): the proxy routes to a
+            // lease holder once its status or its HTTP API says it is out of recovery.
+            member.observed(node.observe());
+            member.refreshStatus(member.observation(), v, null);
+            heartbeat.nudge();
+            log.info("promoted to primary at epoch {}", v.state().epoch());
+            primary.serve(v);
+            return true;
+        }
+
+        @Override
+        public Boolean repoint(Action.Repoint action) throws Exception {
+            configuration.write(action.upstream(), v);
+            node.reload();
+            member.follow(action.upstream());
+            log.info("re-pointed to {} by reload, without a restart or a re-clone", action.upstream());
+            return true;
+        }
+
+        @Override
+        public Boolean servePrimary(Action.ServePrimary action) throws Exception {
+            primary.serve(v);
+            return true;
+        }
+
+        @Override
+        public Boolean stop(Action.Stop action) {
+            boolean wasWritablePrimary = member.isWritable();
+            if (wasWritablePrimary && member.permission().granted()) {
+                // A planned handoff (this keeper still holds a fresh lease, so no one else can be primary): flush
+                // while clients still write, so the shutdown that pauses them is short. Bounded well inside the
+                // renew deadline, which runs out now that this keeper no longer renews.
+                long startedNanos = System.nanoTime();
+                boolean done = node.checkpointWithin(Duration.ofMillis(v.spec().renewDeadlineMs() / 3));
+                log.info("{} before the handoff's shutdown ({} ms)", done ? "checkpoint done" : "checkpoint cut short",
+                        (System.nanoTime() - startedNanos) / 1_000_000);
+            }
+            member.stopWriting();
+            member.stopFollowing();
+            node.stopFast(FAST_STOP_BOUND);
+            primary.reset();
+            if (wasWritablePrimary) {
+                // A demotion (switchover): say where the WAL ends, so the handoff can wait for exactly that.
+                Lsn finalLsn = divergence.finalPosition();
+                member.updateStatus(s -> s.toBuilder().finalLsn(finalLsn).build());
+                log.info("primary stopped cleanly for a handoff; final LSN {}", finalLsn);
+            }
+            return false;
+        }
+
+        /** A long action begins: the cluster hears what this member is busy with before it starts. */
+        private void publishBusy(MemberState state) {
+            member.busy(state);
+            KeeperStatus status = member.refreshStatus(Observation.unreachable("busy"), member.view(), null);
+            try {
+                publication.publish(status);
+            } catch (RuntimeException e) {
+                log.debug("status not published: {}", e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package io.pgpilot.keeper.member;
+
+import io.pgpilot.cluster.ClusterSpec;
+import io.pgpilot.cluster.ClusterState;
+import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.Lsn;
+import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.cluster.PrimaryLease;
+import io.pgpilot.keeper.converge.StatusDerivation;
+import io.pgpilot.keeper.converge.WritePermission;
+import io.pgpilot.keeper.model.Observation;
+import io.pgpilot.keeper.postgres.LocalPostgres;
+import io.pgpilot.store.ClusterStore;
+import io.pgpilot.store.KeeperRecord;
+import io.pgpilot.store.ParallelReads;
+import io.pgpilot.store.Read;
+import io.pgpilot.store.Write;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The keeper's heartbeat: every renew interval, and sooner when nudged, it reads the cluster (spec, C-state,
+ * the primary Lease, the keepers' statuses), renews the primary Lease while it is this member's to keep,
+ * gives it back once a switchover has stopped PostgreSQL, and publishes this member's status.
+ */
+public final class Heartbeat {
+
+    private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
+    /** Longest the first heartbeat's publication waits for the first decision. */
+    private static final Duration FIRST_PASS_WAIT = Duration.ofSeconds(1);
+
+    private final Member member;
+    private final ClusterStore store;
+    private final LocalPostgres postgres;
+    private final StatusPublication publication;
+    private final Wakeups wakeups;
+    private final Milestones milestones;
+
+    /** The reading issued at the process's start, for the first heartbeat to decide on; null once used. */
+    private volatile ClusterReading firstReading;
+    /** The read at start failed: the first heartbeat's reading carries the last published status over instead. */
+    private volatile boolean carryOverPending;
+    /** The rest: this thread only. */
+    private long lastFullBeatNanos;
+    private String lastCorruptReport;
+    private String lastError;
+
+    public Heartbeat(Member member, ClusterStore store, LocalPostgres postgres, StatusPublication publication, Wakeups wakeups, Milestones milestones) {
+        this.member = member;
+        this.store = store;
+        this.postgres = postgres;
+        this.publication = publication;
+        this.wakeups = wakeups;
+        this.milestones = milestones;
+    }
+
+    /**
+     * Takes the cluster as read at the process's start: the first heartbeat decides on it, and this member's
+     * last published status is carried over from it now, or from the first heartbeat's own reading when it
+     * cannot be had yet.
+     */
+    public void begin(ClusterReading atStart) {
+        firstReading = atStart;
+        try {
+            carryOver(ParallelReads.join(atStart.keepers()));
+        } catch (RuntimeException e) {
+            // Nothing is published before the heartbeat has read the cluster, so its first reading can carry it
+            // over as well. Given up here, a whole-cluster restart in synchronous mode would wait forever: a
+            // primary that came back cold and timed out on this read would publish an empty synchronous set.
+            log.warn("cannot read this keeper's last published status yet ({}); carrying it over from the first heartbeat's reading",
+                    e.getMessage());
+            carryOverPending = true;
+        }
+    }
+
+    private void carryOver(List<KeeperRecord> records) {
+        KeeperStatus before = records.stream().filter(r -> r.keeper().equals(member.name()) && r.status() instanceof Read.Found<KeeperStatus>)
+                .map(r -> r.status().orElseThrow()).findFirst().orElse(null);
+        KeeperStatus current = member.status();
+        if (StatusDerivation.carriedOver(current, before) != current) {
+            member.updateStatus(fresh -> StatusDerivation.carriedOver(fresh, before));
+            log.info("carrying over the last published position {} (final LSN {}, synchronous set {}) until PostgreSQL runs",
+                    before.receivedLsn(), before.finalLsn(), before.synchronousStandbys());
+        }
+    }
+
+    /** A heartbeat now: a decision or a member's condition changed, or this keeper's own did. */
+    public void nudge() {
+        wakeups.nudgeHeartbeat();
+    }
+
+    public void run() {
+        while (!member.stopping()) {
+            long interval = member.view().spec().renewIntervalMs();
+            long started = System.nanoTime();
+            boolean full = started - lastFullBeatNanos >= interval * 1_000_000L;
+            if (full) {
+                lastFullBeatNanos = started;
+            }
+            wakeups.heartbeatBegins();
+            try {
+                beat(full);
+                if (lastError != null) {
+                    log.info("heartbeat: the Kubernetes API answers again");
+                    lastError = null;
+                }
+            } catch (RuntimeException e) {
+                // One line per kind of failure, not one per heartbeat, while the API server is away.
+                if (!String.valueOf(e.getMessage()).equals(lastError)) {
+                    log.warn("heartbeat failed, will retry every {} ms: {}", interval, e.getMessage());
+                    lastError = String.valueOf(e.getMessage());
+                }
+            }
+            wakeups.requestPass();
+            wakeups.awaitHeartbeat(lastFullBeatNanos + interval * 1_000_000L, member::stopping);
+        }
+    }
+
+    /**
+     * One heartbeat: reads the cluster, renews the primary Lease when due, and publishes this member's status,
+     * always on a full heartbeat and on a nudged one only when its condition changed since the last publication.
+     */
+    void beat(boolean full) {
+        ClusterView before = member.view();
+        // Nudged by this keeper's own change (it streams now, it stopped, it received a final position): the
+        // sentinel, the proxy and a waiting handoff act on exactly this status, so it goes out before the round
+        // of reads below rather than after it, and again if it changed once more while it went out (a standby
+        // re-pointed a moment ago: "running", then "streaming"). Not on the first heartbeat, whose reading
+        // decides first.
+        for (int i = 0; i < 3 && !full && before != ClusterView.NOTHING_YET && publication.due(member.status()); i++) {
+            publication.publish(member.status());
+        }
+        // The first time, the spec is still the default one (1 s): this keeper has read none yet.
+        ClusterReading reading = firstReading != null && firstReading.usableAt(System.nanoTime(), before.spec().renewIntervalMs())
+                ? firstReading : ClusterReading.issue(store);
+        firstReading = null;
+        ClusterSpec spec = specFrom(ParallelReads.join(reading.spec()), before.spec());
+        ClusterState state = stateFrom(ParallelReads.join(reading.state()), before.state());
+        Read<PrimaryLease> leaseRead = ParallelReads.join(reading.lease());
+        PrimaryLease lease = leaseRead instanceof Read.Found<PrimaryLease> found ? found.value() : null;
+        RenewalClock renewal = member.renewal();
+        WritePermission permission = WritePermission.of(member.name(), state, lease, renewal.isFresh(spec.renewDeadlineMs()));
+        if (!member.stopping() && permission.holder() && (full || !renewal.isFresh(spec.renewIntervalMs()))) {
+            lease = renew(lease);
+        }
+        // Read with the rest, before a renewal above: a status read a few milliseconds early is still current
+        // for every use below (the statuses are each keeper's own, and the renewal does not change them).
+        List<KeeperRecord> records = ParallelReads.join(reading.keepers());
+        if (carryOverPending) {
+            // Before this keeper's first publication: its own record is still what it published before the restart.
+            carryOver(records);
+            carryOverPending = false;
+        }
+        Map<String, KeeperStatus> keepers = ClusterView.statuses(records);
+        ClusterView view = new ClusterView(spec, state, lease, keepers);
+        member.view(view);
+        // Decide on this reading now, not after the publication below (an API write; on a restarted keeper's
+        // first, cold heartbeat that took a few hundred milliseconds of a rejoin).
+        wakeups.requestPass();
+        lookAtHandoff(view, keepers);
+        if (before == ClusterView.NOTHING_YET) {
+            // The first publication waits (a heartbeat interval at most) for the first decision on this reading,
+            // so that it says what the decision found: a restarted standby whose PostgreSQL already streams
+            // (EarlyStart) is published streaming in one cold write, not "initializing" first and then again.
+            milestones.awaitFirstPass(Duration.ofMillis(Math.min(FIRST_PASS_WAIT.toMillis(), spec.renewIntervalMs())));
+        }
+        KeeperStatus current = member.status();
+        if (full || publication.due(current)) {
+            publication.publish(current);
+        }
+        if (milestones.hasConverged() && !member.awaitingStream() && !publication.due(member.status())) {
+            milestones.settled();
+        }
+        if (!member.stopping() && permission.returns() && !member.isWritable()
+                && (!postgres.isRunning() || member.observation().role() == PostgresRole.STANDBY)) {
+            // Demoted by plan (a switchover): PostgreSQL is down and the final position is published above, so the
+            // lease goes back at once.
+            Write<PrimaryLease> released = store.releasePrimaryLease(lease, member.name());
+            log.info(released.succeeded() ? "released the primary Lease: C-state plans this keeper as a standby and PostgreSQL has stopped"
+                    : "could not release the primary Lease (it changed meanwhile)");
+            renewal.forget();
+        }
+    }
+
+    private PrimaryLease renew(PrimaryLease lease) {
+        RenewalClock renewal = member.renewal();
+        long sent = renewal.now();
+        Write<PrimaryLease> renewed = store.renewPrimaryLease(lease, member.name());
+        if (renewed instanceof Write.Written<PrimaryLease> written) {
+            renewal.renewed(sent);
+            return written.value();
+        }
+        if (renewed instanceof Write.Conflict<PrimaryLease> conflict) {
+            log.info("primary Lease renewal lost ({}): re-reading next heartbeat", conflict.reason());
+        }
+        return lease;
+    }
+
+    /**
+     * A stopped primary published where its WAL ends and a switchover waits for a standby to report it: a
+     * standby looks at its own position now instead of at the next convergence pass.
+     */
+    private void lookAtHandoff(ClusterView view, Map<String, KeeperStatus> keepers) {
+        Lsn floor = keepers.entrySet().stream().filter(e -> !e.getKey().equals(member.name())).map(e -> e.getValue().finalLsn())
+                .filter(Objects::nonNull).max(Lsn::compareTo).orElse(null);
+        publication.handoffFloor(floor);
+        if (publication.handoffAhead() && member.observation().role() == PostgresRole.STANDBY && postgres.isRunning()) {
+            Observation fresh = postgres.observe();
+            if (fresh.role() == PostgresRole.STANDBY) {
+                member.observed(fresh);
+                member.refreshStatus(fresh, view, null);
+            }
+        }
+    }
+
+    private ClusterSpec specFrom(Read<ClusterSpec> read, ClusterSpec last) {
+        if (read instanceof Read.Found<ClusterSpec> found) {
+            return found.value();
+        }
+        if (read instanceof Read.Corrupt<ClusterSpec> corrupt) {
+            reportCorrupt(corrupt.describe() + "; keeping the last valid spec");
+        }
+        return last;
+    }
+
+    private ClusterState stateFrom(Read<ClusterState> read, ClusterState last) {
+        if (read instanceof Read.Found<ClusterState> found) {
+            return found.value();
+        }
+        if (read instanceof Read.Corrupt<ClusterState> corrupt) {
+            reportCorrupt(corrupt.describe() + "; keeping the last state read");
+            return last;
+        }
+        return ClusterState.INITIAL;
+    }
+
+    private void reportCorrupt(String text) {
+        if (!text.equals(lastCorruptReport)) {
+            log.error(text);
+            lastCorruptReport = text;
+        }
+    }
+}

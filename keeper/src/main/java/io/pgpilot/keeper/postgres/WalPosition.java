@@ -1,7 +1,0 @@
-package io.pgpilot.keeper.postgres;
-
-import io.pgpilot.cluster.Lsn;
-
-/** Where a member's WAL ends: the timeline of its newest WAL and the position just after its last valid record. */
-public record WalPosition(int timeline, Lsn end) {
-}
