@@ -6,7 +6,7 @@
 # resident memory with 1000 idle client sessions. Each variant runs
 # ROUNDS times, interleaved, and the medians are printed.
 #
-# Usage: bench/proxy/run.sh            (from anywhere; needs pgbench, PostgreSQL 15, Maven's ~/.m2 filled)
+# Usage: bench/proxy/run.sh            (from anywhere; needs pgbench and PostgreSQL 15; builds with ./pgpilot if needed)
 #   DURATION=20 ROUNDS=3 CLIENTS=8 THREADS=2 SCALE=10 IDLE=1000 bench/proxy/run.sh
 #   VARIANTS="-S|tpcb" PROXY_ARGS="--io-threads 2" bench/proxy/run.sh   (a subset; other proxy settings)
 #
@@ -38,9 +38,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 
-echo "== building the proxy (Maven, offline)"
-(cd "$ROOT" && mvn -B -o -q -pl proxy compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=runtime)
-CP="$ROOT/proxy/target/classes:$(cat "$WORK/cp.txt")"
+echo "== building the proxy (what ./pgpilot builds, when its sources changed)"
+"$ROOT/pgpilot" --help >/dev/null
+CP="$ROOT/cli/target/lib/*"
 
 echo "== starting a fresh PostgreSQL 15"
 PGPORT=$(free_port)

@@ -293,19 +293,15 @@ public final class ClusterStore {
     // ---- the sentinels' election --------------------------------------------------------------------
 
     /**
-     * Whether a sentinel leads: the election Lease names a holder whose renewal is younger than its lease
-     * duration. A sentinel that stops releases it (no holder), so a whole-cluster stop shows at once.
+     * Whether a sentinel leads: the election Lease names a holder. A sentinel that stops releases it, so a
+     * whole-cluster stop shows at once; one that crashed leaves its name until another takes over, and the
+     * caller's own bound on its wait covers that. The renew time in the Lease is not compared with this
+     * machine's clock: no component judges another machine's timestamp by its own clock.
      */
     public boolean sentinelLeads() {
         String name = names.sentinelLease();
         Lease lease = call("read Lease " + name, () -> client.leases().inNamespace(namespace).withName(name).get());
-        if (lease == null || lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null || lease.getSpec().getHolderIdentity().isEmpty()) {
-            return false;
-        }
-        java.time.ZonedDateTime renewed = lease.getSpec().getRenewTime();
-        Integer seconds = lease.getSpec().getLeaseDurationSeconds();
-        return renewed == null || seconds == null
-                || renewed.toInstant().plusSeconds(seconds).isAfter(java.time.Instant.now());
+        return lease != null && lease.getSpec() != null && lease.getSpec().getHolderIdentity() != null && !lease.getSpec().getHolderIdentity().isEmpty();
     }
 
     // ---- keeper Pods ---------------------------------------------------------------------------------

@@ -66,6 +66,19 @@ class ClusterStoreTest {
         raw = api.client();
     }
 
+    @Test
+    void aSentinelLeadsWhileTheElectionLeaseNamesAHolderWhateverItsRenewTimeSays() {
+        assertThat(store.sentinelLeads()).as("no election Lease yet").isFalse();
+        Lease election = new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata().withName("demo-sentinel").endMetadata()
+                .withNewSpec().withHolderIdentity("sentinel-a").withLeaseDurationSeconds(5)
+                .withRenewTime(java.time.ZonedDateTime.now().minusDays(1)).endSpec().build();
+        Lease created = raw.leases().inNamespace(namespace).resource(election).create();
+        assertThat(store.sentinelLeads()).as("a renew time from another clock is not judged by this one").isTrue();
+        created.getSpec().setHolderIdentity("");
+        raw.leases().inNamespace(namespace).resource(created).update();
+        assertThat(store.sentinelLeads()).as("released by a sentinel that stopped").isFalse();
+    }
+
     private ClusterState stateWithPrimary(ClusterState from, String primary) {
         return from.next(Phase.NORMAL, "test", primary, from.epoch() + 1, Map.of(primary, MemberPlan.primary()), List.of(), 0);
     }
