@@ -8,7 +8,8 @@ import picocli.CommandLine;
 @Command(name = "pgpilot", mixinStandardHelpOptions = true, version = "pgpilot 0.1.0",
         description = "PostgreSQL high availability on Kubernetes: status, switchover, failover, pause, and a local cluster.",
         subcommands = {StatusCommand.class, RequestCommands.Switchover.class, RequestCommands.Failover.class,
-                RequestCommands.Pause.class, RequestCommands.Resume.class, LocalCommand.class, ApiServerCommand.class})
+                RequestCommands.Pause.class, RequestCommands.Resume.class, RequestCommands.Recover.class, LocalCommand.class,
+                ApiServerCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

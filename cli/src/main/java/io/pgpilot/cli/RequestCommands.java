@@ -91,6 +91,32 @@ final class RequestCommands {
         }
     }
 
+    @Command(name = "recover", description = {"Rebuild a cluster whose C-state was lost around one member's data, when the sentinel cannot",
+        "choose by itself (members that hold different clusters' data, or a member that does not come back).",
+        "Refused when another member of the same data has more WAL, unless --force."})
+    static final class Recover implements Callable<Integer> {
+        @Mixin
+        ClusterOptions options;
+
+        @Option(names = "--adopt", required = true, paramLabel = "MEMBER", description = "the member whose data the cluster goes on from")
+        String member;
+
+        @Option(names = "--force", description = "adopt it even when another member has more WAL, which is then lost")
+        boolean force;
+
+        @Option(names = "--wait", defaultValue = "60", description = "seconds to wait for the sentinel's answer (default: ${DEFAULT-VALUE})")
+        int waitSeconds;
+
+        @Override
+        public Integer call() {
+            OperatorRequest adopt = OperatorRequest.adopt(member, force);   // a bad name is refused before anything is reached
+            ClusterStore store = options.store();
+            try (var client = store.client()) {
+                return request(store, adopt, Duration.ofSeconds(waitSeconds));
+            }
+        }
+    }
+
     /** Sets the spec's pause flag with a compare-and-swap, retrying only when someone else changed the spec meanwhile. */
     static int setPause(ClusterOptions options, boolean pause) {
         ClusterStore store = options.store();

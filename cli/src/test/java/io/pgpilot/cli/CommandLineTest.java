@@ -32,7 +32,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"local up", "local down", "local kill", "status", "switchover", "failover", "pause", "api-server"})
+    @ValueSource(strings = {"local up", "local down", "local kill", "status", "switchover", "failover", "pause", "recover", "api-server"})
     void everySubcommandPrintsItsUsageOnHelp(String command) {
         String[] args = (command + " --help").split(" ");
         Outcome outcome = run(args);
@@ -45,5 +45,15 @@ class CommandLineTest {
         Outcome outcome = run("local", "up", "--rw-prot", "25432");
         assertThat(outcome.exitCode()).isEqualTo(2);
         assertThat(outcome.err()).contains("Unknown option").contains("'--rw-prot'").contains("Possible solutions: --rw-port");
+    }
+
+    @Test
+    void recoverNamesTheMemberToAdoptOrSaysWhatIsMissing() {
+        Outcome missing = run("recover");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("Missing required option: '--adopt=MEMBER'");
+        Outcome badName = run("recover", "--adopt", "Keeper_0", "--dir", "/nonexistent");
+        assertThat(badName.exitCode()).isEqualTo(1);
+        assertThat(badName.err()).contains("keeper name 'Keeper_0' is not allowed");
     }
 }

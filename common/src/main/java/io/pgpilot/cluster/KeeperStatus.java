@@ -37,6 +37,10 @@ import java.util.Map;
  *                          shows them, with the position each has replayed. A restarted standby streams
  *                          well before its own keeper has started and published; this is how the status
  *                          report sees it sooner.
+ * @param epochSeen         the highest C-state epoch this member has ever read, kept on its volume: a C-state
+ *                          below it is stale (restored from an older snapshot, or written by hand), and a
+ *                          rebuilt one continues above it
+ * @param generationSeen    the same for C-state's generation
  */
 public record KeeperStatus(
         String name,
@@ -63,7 +67,9 @@ public record KeeperStatus(
         String message,
         List<String> synchronousStandbys,
         Map<Integer, Lsn> timelineHistory,
-        Map<String, Lsn> streamingStandbys) {
+        Map<String, Lsn> streamingStandbys,
+        long epochSeen,
+        long generationSeen) {
 
     public KeeperStatus {
         writeLsn = writeLsn == null ? Lsn.ZERO : writeLsn;
@@ -80,7 +86,7 @@ public record KeeperStatus(
     /** A keeper that has just started and knows nothing yet about its PostgreSQL. */
     public static KeeperStatus starting(String name, String host, int port, int httpPort) {
         return new KeeperStatus(name, host, port, httpPort, PostgresRole.NONE, MemberState.INITIALIZING, false, null, 0,
-                Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, 0, 0, 0, false, 0, 0, 0, null, Lsn.ZERO, null, List.of(), Map.of(), Map.of());
+                Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, 0, 0, 0, false, 0, 0, 0, null, Lsn.ZERO, null, List.of(), Map.of(), Map.of(), 0, 0);
     }
 
     public static KeeperStatus fromJson(String json) {
@@ -135,6 +141,8 @@ public record KeeperStatus(
         private List<String> synchronousStandbys;
         private Map<Integer, Lsn> timelineHistory;
         private Map<String, Lsn> streamingStandbys;
+        private long epochSeen;
+        private long generationSeen;
 
         private Builder(KeeperStatus from) {
             name = from.name;
@@ -162,6 +170,18 @@ public record KeeperStatus(
             synchronousStandbys = from.synchronousStandbys;
             timelineHistory = from.timelineHistory;
             streamingStandbys = from.streamingStandbys;
+            epochSeen = from.epochSeen;
+            generationSeen = from.generationSeen;
+        }
+
+        public Builder epochSeen(long value) {
+            epochSeen = value;
+            return this;
+        }
+
+        public Builder generationSeen(long value) {
+            generationSeen = value;
+            return this;
         }
 
         public Builder name(String value) {
@@ -290,7 +310,7 @@ public record KeeperStatus(
         }
 
         public KeeperStatus build() {
-            return new KeeperStatus(name, host, port, httpPort, role, state, healthy, systemIdentifier, timeline, writeLsn, flushLsn, replayLsn, lagBytes, lagSeconds, priority, noFailover, generationApplied, epoch, pid, upstream, finalLsn, message, synchronousStandbys, timelineHistory, streamingStandbys);
+            return new KeeperStatus(name, host, port, httpPort, role, state, healthy, systemIdentifier, timeline, writeLsn, flushLsn, replayLsn, lagBytes, lagSeconds, priority, noFailover, generationApplied, epoch, pid, upstream, finalLsn, message, synchronousStandbys, timelineHistory, streamingStandbys, epochSeen, generationSeen);
         }
     }
 }

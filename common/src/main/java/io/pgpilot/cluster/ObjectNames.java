@@ -12,6 +12,8 @@ public record ObjectNames(String cluster) {
     public static final String LABEL_COMPONENT = "pgpilot.io/component";
     public static final String LABEL_KEEPER = "pgpilot.io/keeper";
     public static final String ANNOTATION_STATUS = "pgpilot.io/status";
+    /** On a copy of an unreadable object that pgpilot set aside before replacing it: the original's name. */
+    public static final String ANNOTATION_SET_ASIDE_FROM = "pgpilot.io/set-aside-from";
     public static final String SPEC_KEY = "spec.json";
     public static final String STATE_KEY = "state.json";
     public static final String REQUEST_KEY = "request.json";

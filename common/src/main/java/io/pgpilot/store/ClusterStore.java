@@ -146,6 +146,26 @@ public final class ClusterStore {
         return write("ConfigMap " + name, () -> client.configMaps().inNamespace(namespace).resource(cm).update(), value);
     }
 
+    /**
+     * Keeps an unreadable ConfigMap for inspection before pgpilot replaces it: a copy named
+     * {@code <name>-unreadable-<resourceVersion>} with the same data. Returns the copy's name; an existing
+     * copy of the same version is kept as it is.
+     */
+    public String setAside(String name) {
+        ConfigMap original = call("read ConfigMap " + name, () -> client.configMaps().inNamespace(namespace).withName(name).get());
+        if (original == null) {
+            return null;
+        }
+        String copyName = name + "-unreadable-" + original.getMetadata().getResourceVersion();
+        ConfigMap copy = new ConfigMapBuilder()
+                .withNewMetadata().withName(copyName).withNamespace(namespace).withLabels(names.labels("set-aside"))
+                .withAnnotations(Map.of(ObjectNames.ANNOTATION_SET_ASIDE_FROM, name)).endMetadata()
+                .withData(original.getData() == null ? Map.of() : original.getData())
+                .build();
+        write("ConfigMap " + copyName, () -> client.configMaps().inNamespace(namespace).resource(copy).create(), copyName);
+        return copyName;
+    }
+
     // ---- keeper status Leases ------------------------------------------------------------------------
 
     /**
@@ -231,7 +251,15 @@ public final class ClusterStore {
 
     /** Grants the lease for the first time (bootstrap): epoch 1. Loses if the lease already exists. */
     public Write<PrimaryLease> createPrimaryLease(String holder) {
-        Lease lease = primaryLeaseObject(holder, 1, null, true);
+        return createPrimaryLease(holder, 1);
+    }
+
+    /**
+     * Creates the lease for {@code holder} at {@code epoch}: a bootstrap, or a Lease that was deleted, re-created
+     * by its holder at the epoch it holds or by the sentinel at a new one. Loses if the lease already exists.
+     */
+    public Write<PrimaryLease> createPrimaryLease(String holder, long epoch) {
+        Lease lease = primaryLeaseObject(ObjectNames.checkKeeperName(holder), epoch, null, true);
         return writeLease(() -> client.leases().inNamespace(namespace).resource(lease).create());
     }
 
@@ -258,7 +286,15 @@ public final class ClusterStore {
 
     /** Moves the lease to {@code newHolder} with epoch + 1, if nobody changed it since {@code seen}. */
     public Write<PrimaryLease> transferPrimaryLease(PrimaryLease seen, String newHolder) {
-        Lease lease = primaryLeaseObject(ObjectNames.checkKeeperName(newHolder), seen.epoch() + 1, seen.resourceVersion(), true);
+        return transferPrimaryLease(seen, newHolder, seen.epoch() + 1);
+    }
+
+    /** Gives the lease to {@code newHolder} at {@code epoch} (above {@code seen}'s), if nobody changed it since {@code seen}. */
+    public Write<PrimaryLease> transferPrimaryLease(PrimaryLease seen, String newHolder, long epoch) {
+        if (epoch <= seen.epoch()) {
+            throw new IllegalArgumentException("epoch " + epoch + " is not above the lease's " + seen.epoch() + ": epochs only grow");
+        }
+        Lease lease = primaryLeaseObject(ObjectNames.checkKeeperName(newHolder), epoch, seen.resourceVersion(), true);
         return writeLease(() -> client.leases().inNamespace(namespace).resource(lease).update());
     }
 

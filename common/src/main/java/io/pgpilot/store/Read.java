@@ -4,7 +4,8 @@ import java.util.function.Function;
 
 /**
  * The outcome of reading one object: found and parsed, absent, or present but unparseable. A corrupt
- * object is reported with its name and the parse error, never replaced behind the user's back.
+ * object is reported with its name and the parse error; what the reader does about it (keep the last valid
+ * spec, set C-state aside and rebuild it) is the reader's to say.
  */
 public sealed interface Read<T> permits Read.Found, Read.Missing, Read.Corrupt {
 
@@ -19,7 +20,7 @@ public sealed interface Read<T> permits Read.Found, Read.Missing, Read.Corrupt {
 
     record Corrupt<T>(String object, String problem, String resourceVersion) implements Read<T> {
         public String describe() {
-            return object + " cannot be read: " + problem + "; fix or delete the object, pgpilot will not overwrite it";
+            return object + " cannot be read: " + problem;
         }
     }
 

@@ -10,6 +10,7 @@ import io.pgpilot.keeper.member.EarlyStart;
 import io.pgpilot.keeper.member.FenceWatchdog;
 import io.pgpilot.keeper.member.GracefulStop;
 import io.pgpilot.keeper.member.Heartbeat;
+import io.pgpilot.keeper.member.HighWaterMarks;
 import io.pgpilot.keeper.member.KeeperMetrics;
 import io.pgpilot.keeper.member.Member;
 import io.pgpilot.keeper.member.Milestones;
@@ -73,7 +74,8 @@ public final class Keeper {
         PrimaryDuties primary = new PrimaryDuties(member, node, configuration);
         this.divergence = new DivergenceCheck(node);
         this.situations = new SituationReader(member, node, divergence, configuration);
-        this.heartbeat = new Heartbeat(member, store, node, publication, wakeups, milestones);
+        HighWaterMarks marks = new HighWaterMarks(node.area().highWaterMarks(), node.area()::writePrivate);
+        this.heartbeat = new Heartbeat(member, store, node, publication, wakeups, milestones, marks);
         ActionExecutor executor = new ActionExecutor(member, node, divergence, configuration, primary, publication, heartbeat, metrics);
         this.convergence = new ConvergenceLoop(member, node, situations, executor, primary, publication, heartbeat, wakeups, milestones, metrics);
         this.watchdog = new FenceWatchdog(member, node, metrics);
@@ -114,6 +116,7 @@ public final class Keeper {
         }
         member.starting(httpPort, node.systemIdentifier());
         divergence.readAhead();
+        divergence.whenLocalWalEndRead(member::walEndReadOffline);
         heartbeat.begin(atStart);
         heartbeatThread = thread("keeper-heartbeat", heartbeat::run);
         thread("keeper-converge", convergence::run);

@@ -295,7 +295,7 @@ class KeeperClusterTest {
     void aKeeperThatCannotReadItsLastStatusAtStartCarriesItOverFromItsFirstHeartbeat() throws Exception {
         // What a member published before a restart (its positions, a primary's synchronous set) is what the
         // sentinel decides on until PostgreSQL runs again. A keeper restarted while the API server does not
-        // answer used to give it up for good, and a whole-cluster restart in synchronous mode then waited forever.
+        // answer must not give it up: a whole-cluster restart in synchronous mode would then wait forever.
         k3.close();
         await().atMost(SLOW).until(() -> status("k3").map(s -> s.state() == MemberState.STOPPED).orElse(false));
         long failedReads = k3.countInLog("cannot read this keeper's last published status");

@@ -249,12 +249,11 @@ class ClusterStoreTest {
         assertThatThrownBy(() -> record.status().orElseThrow())
                 .isInstanceOf(Read.CorruptObjectException.class)
                 .hasMessageContaining("Lease demo-keeper-demo-keeper-1")
-                .hasMessageContaining("annotation pgpilot.io/status")
-                .hasMessageContaining("will not overwrite");
+                .hasMessageContaining("annotation pgpilot.io/status");
     }
 
     @Test
-    void corruptStateIsReportedWithTheConfigMapNameAndLeftAlone() {
+    void corruptStateIsReportedWithTheConfigMapNameAndReplacedOnlyAfterItIsSetAside() {
         raw.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
                 .withNewMetadata().withName("demo-state").endMetadata()
                 .withData(Map.of("state.json", "{\"generation\": \"seven\"")).build()).create();
@@ -267,6 +266,14 @@ class ClusterStoreTest {
         assertThat(store.createState(ClusterState.INITIAL)).as("never replaced behind the user's back").isInstanceOf(Write.Conflict.class);
         assertThat(raw.configMaps().inNamespace(namespace).withName("demo-state").get().getData().get("state.json"))
                 .isEqualTo("{\"generation\": \"seven\"");
+
+        String copy = store.setAside("demo-state");
+        assertThat(copy).startsWith("demo-state-unreadable-");
+        var kept = raw.configMaps().inNamespace(namespace).withName(copy).get();
+        assertThat(kept.getData()).containsEntry("state.json", "{\"generation\": \"seven\"");
+        assertThat(kept.getMetadata().getAnnotations()).containsEntry(ObjectNames.ANNOTATION_SET_ASIDE_FROM, "demo-state");
+        assertThat(store.updateState(ClusterState.INITIAL, ((Read.Corrupt<ClusterState>) read).resourceVersion()).succeeded())
+                .as("replaced by compare-and-swap on the version that was set aside").isTrue();
     }
 
     @Test

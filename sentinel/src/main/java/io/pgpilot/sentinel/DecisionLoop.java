@@ -57,6 +57,11 @@ public final class DecisionLoop implements AutoCloseable {
     private volatile long writes;
     private volatile long conflicts;
     private String lastStateProblem;
+    /**
+     * This sentinel has read a C-state: a missing one afterwards is an object deleted, not a new cluster (a
+     * restarted sentinel tells the two apart by the members' data, see {@code Recovery}).
+     */
+    private boolean lastStateSeen;
     private boolean reportedWaitingForSpec;
     private String lastRejectedSpecEvent;
 
@@ -64,7 +69,7 @@ public final class DecisionLoop implements AutoCloseable {
         this.store = store;
         this.leadership = leadership;
         this.identity = identity;
-        this.observations = new Observations(clock, store.names().primaryLease());
+        this.observations = new Observations(clock, store.names().primaryLease(), store.names()::keeperLease);
     }
 
     /** The spec in force, if any valid one was ever read. */
@@ -161,18 +166,20 @@ public final class DecisionLoop implements AutoCloseable {
         }
         reportedWaitingForSpec = false;
         Read<ClusterState> stateRead = ParallelReads.join(stateReading);
+        String stateProblem = null;
         if (stateRead instanceof Read.Corrupt<ClusterState> corrupt) {
-            String problem = corrupt.describe();
-            if (!problem.equals(lastStateProblem)) {
-                lastStateProblem = problem;
-                LOG.error("sentinel {}: {}; deciding nothing until it is fixed", identity, problem);
-                if (leadership.mayWrite()) {
-                    store.recordEvent(COMPONENT, "StateUnreadable", problem, true);
-                }
+            stateProblem = "ConfigMap " + store.names().stateConfigMap() + " is unreadable (" + corrupt.problem() + ")";
+            if (!stateProblem.equals(lastStateProblem)) {
+                LOG.error("sentinel {}: {}; the leader sets it aside and rebuilds C-state from the members", identity, stateProblem);
             }
-            return Optional.empty();
+        } else if (stateRead instanceof Read.Missing<ClusterState> && lastStateSeen) {
+            stateProblem = "ConfigMap " + store.names().stateConfigMap() + " was deleted";
         }
-        lastStateProblem = null;
+        if (stateProblem != null && !stateProblem.equals(lastStateProblem) && leadership.mayWrite()) {
+            store.recordEvent(COMPONENT, "StateLost", stateProblem + "; rebuilding it from what the members know", true);
+        }
+        lastStateProblem = stateProblem;
+        lastStateSeen |= stateRead instanceof Read.Found;
         ClusterState state = stateRead instanceof Read.Found<ClusterState> found ? found.value() : ClusterState.INITIAL;
         Read<PrimaryLease> lease = ParallelReads.join(leaseReading);
         List<KeeperRecord> keepers = ParallelReads.join(keepersReading);
@@ -180,7 +187,7 @@ public final class DecisionLoop implements AutoCloseable {
         Read<OperatorRequest> requestRead = ParallelReads.join(requestReading);
         OperatorRequest request = requestRead instanceof Read.Found<OperatorRequest> f ? f.value() : null;
         String now = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
-        PlannerInput input = observations.observe(current.get(), state, lease, keepers, pods, request, now);
+        PlannerInput input = observations.observe(current.get(), state, stateProblem, lease, keepers, pods, request, now);
         if (!leadership.mayWrite()) {
             return Optional.empty();
         }
@@ -204,8 +211,14 @@ public final class DecisionLoop implements AutoCloseable {
                 LOG.error("sentinel {}: spec refused, {} — {}", identity, corrupt.describe(),
                         spec.valid().isPresent() ? "the last valid spec stays in force" : "no valid spec yet, deciding nothing");
             }
-            case MISSING -> LOG.warn("sentinel {}: ConfigMap {} does not exist; {}", identity, store.names().specConfigMap(),
-                    spec.valid().isPresent() ? "the last valid spec stays in force" : "waiting for it");
+            case MISSING -> {
+                LOG.warn("sentinel {}: ConfigMap {} does not exist; {}", identity, store.names().specConfigMap(),
+                        spec.valid().isPresent() ? "the last valid spec stays in force" : "waiting for it");
+                if (spec.valid().isPresent() && leadership.mayWrite()) {
+                    store.recordEvent(COMPONENT, "SpecMissing", "ConfigMap " + store.names().specConfigMap()
+                            + " was deleted; the last valid spec stays in force until it is created again (helm upgrade, or kubectl apply)", true);
+                }
+            }
             case NONE -> { }
         }
         // The Event is the leader's job (one Event, not one per sentinel); a sentinel that becomes leader later still reports it.
@@ -243,9 +256,9 @@ public final class DecisionLoop implements AutoCloseable {
     private static String describeWrites(Decision decision) {
         StringBuilder out = new StringBuilder();
         if (decision.leaseAction() instanceof LeaseAction.Create create) {
-            out.append("grant primary lease to ").append(create.holder()).append(" (epoch 1); ");
+            out.append("grant primary lease to ").append(create.holder()).append(" (epoch ").append(create.epoch()).append("); ");
         } else if (decision.leaseAction() instanceof LeaseAction.Transfer transfer) {
-            out.append("move primary lease to ").append(transfer.holder()).append(" (epoch ").append(transfer.fromEpoch() + 1).append("); ");
+            out.append("move primary lease to ").append(transfer.holder()).append(" (epoch ").append(transfer.epoch()).append("); ");
         }
         if (decision.next() != null) {
             out.append("C-state generation ").append(decision.next().generation()).append(" phase ").append(decision.next().phase()).append("; ");
@@ -261,14 +274,14 @@ public final class DecisionLoop implements AutoCloseable {
             }
             Write<PrimaryLease> written;
             if (decision.leaseAction() instanceof LeaseAction.Create create) {
-                written = store.createPrimaryLease(create.holder());
+                written = store.createPrimaryLease(create.holder(), create.epoch());
             } else {
                 LeaseAction.Transfer transfer = (LeaseAction.Transfer) decision.leaseAction();
                 if (!(lease instanceof Read.Found<PrimaryLease> seen) || seen.value().epoch() != transfer.fromEpoch()) {
                     LOG.warn("sentinel {}: the primary lease is not the one planned from; deciding again next tick", identity);
                     return;
                 }
-                written = store.transferPrimaryLease(seen.value(), transfer.holder());
+                written = store.transferPrimaryLease(seen.value(), transfer.holder(), transfer.epoch());
             }
             if (!succeeded(written, "primary lease")) {
                 return;
@@ -279,9 +292,17 @@ public final class DecisionLoop implements AutoCloseable {
                 LOG.warn("sentinel {}: leadership lapsed before the C-state write; not writing (the next leader adopts the lease holder)", identity);
                 return;
             }
-            Write<ClusterState> written = stateRead instanceof Read.Found<ClusterState> found
-                    ? store.updateState(decision.next(), found.resourceVersion())
-                    : store.createState(decision.next());
+            Write<ClusterState> written;
+            if (stateRead instanceof Read.Found<ClusterState> found) {
+                written = store.updateState(decision.next(), found.resourceVersion());
+            } else if (stateRead instanceof Read.Corrupt<ClusterState> corrupt) {
+                // Kept for inspection before it is replaced, never silently overwritten.
+                String copy = store.setAside(store.names().stateConfigMap());
+                LOG.warn("sentinel {}: set the unreadable C-state aside as ConfigMap {} before rebuilding it", identity, copy);
+                written = store.updateState(decision.next(), corrupt.resourceVersion());
+            } else {
+                written = store.createState(decision.next());
+            }
             if (!succeeded(written, "C-state generation " + decision.next().generation())) {
                 return;
             }

@@ -28,29 +28,42 @@ final class Observations {
 
     private final LeaseObserver observer;
     private final String primaryLeaseName;
+    private final java.util.function.UnaryOperator<String> keeperLeaseName;
     /** Keeper Leases this sentinel has seen change at least once (see {@link KeeperView#heartbeatSeen()}). */
     private final Set<String> seenChanging = new HashSet<>();
     private final Map<String, String> firstVersions = new HashMap<>();
     /** Each pod's restart count when this sentinel last saw the primary Lease change. */
     private final Map<String, Integer> restartBaseline = new HashMap<>();
     private String lastPrimaryVersion;
+    /** The highest epoch this sentinel has seen on the primary Lease. */
+    private long highestLeaseEpoch;
 
-    Observations(MonotonicClock clock, String primaryLeaseName) {
+    Observations(MonotonicClock clock, String primaryLeaseName, java.util.function.UnaryOperator<String> keeperLeaseName) {
         this.observer = new LeaseObserver(clock);
         this.primaryLeaseName = primaryLeaseName;
+        this.keeperLeaseName = keeperLeaseName;
     }
 
-    synchronized PlannerInput observe(ClusterSpec spec, ClusterState state, Read<PrimaryLease> lease, List<KeeperRecord> keepers,
-                                      List<PodView> pods, OperatorRequest request, String wallClock) {
-        PrimaryLeaseView leaseView = PrimaryLeaseView.ABSENT;
+    synchronized PlannerInput observe(ClusterSpec spec, ClusterState state, String stateProblem, Read<PrimaryLease> lease,
+                                      List<KeeperRecord> keepers, List<PodView> pods, OperatorRequest request, String wallClock) {
+        PrimaryLeaseView leaseView;
         boolean primaryChanged = false;
         if (lease instanceof Read.Found<PrimaryLease> found) {
             observer.observe(primaryLeaseName, found.resourceVersion());
             primaryChanged = !found.resourceVersion().equals(lastPrimaryVersion);
             lastPrimaryVersion = found.resourceVersion();
             PrimaryLease value = found.value();
+            highestLeaseEpoch = Math.max(highestLeaseEpoch, value.epoch());
             long age = observer.millisSinceChange(primaryLeaseName);
             leaseView = value.isReleased() ? PrimaryLeaseView.released(value.epoch(), age) : PrimaryLeaseView.held(value.holder(), value.epoch(), age);
+        } else {
+            // A deleted Lease has not been renewed since it was last seen: its age goes on from that sighting, so
+            // its holder's expiry comes no sooner and no later than if the object were still there. A sentinel
+            // that never saw it gives it a full duration from now.
+            if (observer.millisSinceChange(primaryLeaseName) < 0) {
+                observer.observe(primaryLeaseName, "missing");
+            }
+            leaseView = PrimaryLeaseView.missing(highestLeaseEpoch, observer.millisSinceChange(primaryLeaseName));
         }
         Map<String, PodView> podsByName = new HashMap<>();
         for (PodView pod : pods) {
@@ -87,9 +100,20 @@ final class Observations {
             }
             views.put(record.keeper(), view.withHeartbeatSeen(seenChanging.contains(name)));
         }
+        for (String member : state.members().keySet()) {
+            // A planned member whose status Lease vanished is a member not heard from since it was last seen,
+            // not one that left: it is retired only after departedKeeperGraceMs, like any silent member.
+            String name = keeperLeaseName.apply(member);
+            if (!views.containsKey(member)) {
+                if (observer.millisSinceChange(name) < 0) {
+                    observer.observe(name, "missing");
+                }
+                views.put(member, KeeperView.corrupt(member, "its status Lease is missing", observer.millisSinceChange(name)));
+            }
+        }
         firstVersions.keySet().removeIf(name -> !present.contains(name));
         seenChanging.removeIf(name -> !present.contains(name));
-        return new PlannerInput(spec, state, leaseView, views, request, wallClock);
+        return new PlannerInput(spec, state, stateProblem, leaseView, views, request, wallClock);
     }
 
     synchronized void forgetKeeper(String leaseName) {

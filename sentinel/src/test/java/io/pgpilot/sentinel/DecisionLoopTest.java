@@ -1,6 +1,7 @@
 package io.pgpilot.sentinel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -22,6 +23,7 @@ import io.pgpilot.store.ClusterStore;
 import io.pgpilot.testing.ApiServer;
 import io.pgpilot.testing.FakeClock;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -233,5 +235,75 @@ class DecisionLoopTest {
                 .contains("last valid spec stays in force"));
         assertThat(logs.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("spec refused")).toList())
                 .singleElement().satisfies(m -> assertThat(m).contains("minSynchronousStandbys"));
+    }
+
+    @Test
+    void aDeletedCStateIsRebuiltAroundTheServingPrimaryAtItsEpochWithoutTouchingTheLease() {
+        runningCluster();
+        keepers.heartbeat();
+        keepers.renewAsHolder("k0");
+        tick();
+        ClusterState before = state();
+        PrimaryLease lease = lease();
+        store.client().configMaps().inNamespace(store.namespace()).withName(store.names().stateConfigMap()).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !store.readState().isFound());
+        keepers.heartbeat();
+
+        Decision decision = tick();
+
+        assertThat(decision.headline().reason()).as(decision.describe()).isEqualTo(Reason.STATE_REBUILT);
+        ClusterState rebuilt = state();
+        assertThat(rebuilt.primary()).isEqualTo("k0");
+        assertThat(rebuilt.epoch()).isEqualTo(before.epoch());
+        assertThat(rebuilt.members()).isEqualTo(before.members());
+        assertThat(lease().resourceVersion()).as("the Lease is not written").isEqualTo(lease.resourceVersion());
+        assertThat(events("StateLost")).hasSize(1);
+    }
+
+    @Test
+    void anUnreadableCStateIsSetAsideForInspectionBeforeItIsRebuilt() {
+        runningCluster();
+        var cm = store.client().configMaps().inNamespace(store.namespace()).withName(store.names().stateConfigMap()).get();
+        store.client().configMaps().inNamespace(store.namespace()).resource(new ConfigMapBuilder(cm)
+                .withData(Map.of(ObjectNames.STATE_KEY, "{not json")).build()).update();
+        keepers.heartbeat();
+        keepers.renewAsHolder("k0");
+
+        Decision decision = tick();
+
+        assertThat(decision.headline().reason()).as(decision.describe()).isEqualTo(Reason.STATE_REBUILT);
+        assertThat(state().primary()).isEqualTo("k0");
+        var kept = store.client().configMaps().inNamespace(store.namespace()).list().getItems().stream()
+                .filter(c -> c.getMetadata().getName().startsWith(store.names().stateConfigMap() + "-unreadable-")).toList();
+        assertThat(kept).singleElement().satisfies(c -> assertThat(c.getData()).containsEntry(ObjectNames.STATE_KEY, "{not json"));
+    }
+
+    @Test
+    void aDeletedSpecLeavesTheLastValidOneInForceAndSaysSoInAnEvent() {
+        runningCluster();
+        store.client().configMaps().inNamespace(store.namespace()).withName(store.names().specConfigMap()).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !store.readSpec().isFound());
+        keepers.heartbeat();
+        keepers.renewAsHolder("k0");
+
+        Decision decision = tick();
+
+        assertThat(loop.spec()).contains(SPEC);
+        assertThat(decision.headline().reason()).isEqualTo(Reason.PRIMARY_HEALTHY);
+        assertThat(events("SpecMissing")).singleElement().satisfies(e -> assertThat(e.getMessage()).contains("last valid spec stays in force"));
+    }
+
+    @Test
+    void aDeletedKeeperLeaseDoesNotRetireItsMemberBeforeTheGracePeriod() {
+        runningCluster();
+        store.deleteKeeper("k2");
+        keepers.heartbeat("k0");
+        keepers.heartbeat("k1");
+        keepers.renewAsHolder("k0");
+
+        Decision decision = tick();
+
+        assertThat(decision.retired()).isEmpty();
+        assertThat(state().members()).containsKey("k2");
     }
 }

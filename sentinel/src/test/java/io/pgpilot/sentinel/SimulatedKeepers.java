@@ -41,9 +41,11 @@ final class SimulatedKeepers {
         return statuses.get(name);
     }
 
+    /** {@code name} runs as primary, publishing the epoch of the primary Lease it holds, as a keeper does. */
     void primary(String name, long lsn) {
+        long epoch = store.readPrimaryLease() instanceof Read.Found<PrimaryLease> found && found.value().isHeldBy(name) ? found.value().epoch() : 0;
         set(statuses.get(name).toBuilder().role(PostgresRole.PRIMARY).state(MemberState.RUNNING).healthy(true).systemIdentifier(SYSID)
-                .timeline(1).writeLsn(new Lsn(lsn)).flushLsn(new Lsn(lsn)).replayLsn(new Lsn(lsn)).upstream(null).build());
+                .timeline(1).writeLsn(new Lsn(lsn)).flushLsn(new Lsn(lsn)).replayLsn(new Lsn(lsn)).upstream(null).epoch(epoch).build());
     }
 
     void standby(String name, String upstream, long lsn) {

@@ -57,7 +57,8 @@ public record StatusReport(String cluster, String phase, String reason, String p
                     new Member(n, plan.role().name().toLowerCase(Locale.ROOT), "initializing", 0, null, 0, 0, null, 0, 0)));
         }
         String phase = decided == null ? (state instanceof Read.Corrupt ? "unknown" : "initializing") : decided.phase().name().toLowerCase(Locale.ROOT);
-        String reason = state instanceof Read.Corrupt<ClusterState> corrupt ? corrupt.describe() : decided == null ? "no decision yet" : decided.reason();
+        String reason = state instanceof Read.Corrupt<ClusterState> corrupt ? corrupt.describe() + "; the leading sentinel sets it aside and rebuilds it"
+                : decided == null ? "no decision yet" : decided.reason();
         long epoch = primaryLease != null ? primaryLease.epoch() : decided == null ? 0 : decided.epoch();
         return new StatusReport(cluster, phase, reason, primary, epoch, new ArrayList<>(members.values()));
     }

@@ -110,7 +110,8 @@ public final class StatusDerivation {
      * synchronous set it had applied. The sentinel decides a failover on exactly these; a restarted keeper
      * that published zeros instead would make a whole-cluster restart in synchronous mode wait forever (no
      * standby provably has every commit). Only for the same data directory (system identifier); anything else
-     * starts from nothing.
+     * starts from nothing. Positions already known at this start (where the WAL ends, read offline) win when
+     * they are further.
      *
      * @param before what this member published last; null when nothing
      */
@@ -118,7 +119,13 @@ public final class StatusDerivation {
         if (before == null || fresh.systemIdentifier() == null || !fresh.systemIdentifier().equals(before.systemIdentifier())) {
             return fresh;
         }
-        return fresh.toBuilder().timeline(before.timeline()).writeLsn(before.writeLsn()).flushLsn(before.flushLsn())
-                .replayLsn(before.replayLsn()).finalLsn(before.finalLsn()).synchronousStandbys(before.synchronousStandbys()).build();
+        KeeperStatus.Builder b = fresh.toBuilder().finalLsn(before.finalLsn()).synchronousStandbys(before.synchronousStandbys());
+        boolean beforeIsFurther = before.timeline() > fresh.timeline()
+                || (before.timeline() == fresh.timeline() && before.receivedLsn().isAfter(fresh.receivedLsn()));
+        if (beforeIsFurther) {
+            // Else the WAL's end, read offline at this start, is already further and stays.
+            b.timeline(before.timeline()).writeLsn(before.writeLsn()).flushLsn(before.flushLsn()).replayLsn(before.replayLsn());
+        }
+        return b.build();
     }
 }

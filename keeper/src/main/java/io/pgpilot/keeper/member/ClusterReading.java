@@ -17,8 +17,8 @@ import java.util.stream.Stream;
  *
  * <p>The first round is issued when the process starts, before the rest of the keeper is built, and serves
  * three uses: the data-directory check, the carry-over of the last published status, and the first
- * heartbeat. On a restarted member's cold JVM each round of reads took a few hundred milliseconds of its
- * rejoin, and the check and the first heartbeat used to read again, one after the other.
+ * heartbeat. On a restarted member's cold JVM a round of reads takes a few hundred milliseconds of its
+ * rejoin, which one round instead of three saves twice.
  *
  * @param issuedNanos {@link System#nanoTime()} when the reads were sent
  */

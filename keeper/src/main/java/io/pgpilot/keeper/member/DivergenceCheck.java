@@ -58,6 +58,14 @@ public final class DivergenceCheck {
         }
     }
 
+    /** Calls {@code then} with where the WAL here ends, once {@link #readAhead} has read it (not at all when it could not). */
+    public void whenLocalWalEndRead(java.util.function.Consumer<WalPosition> then) {
+        CompletableFuture<Optional<WalPosition>> reading = localWalEnd;
+        if (reading != null) {
+            reading.thenAccept(end -> end.ifPresent(then));
+        }
+    }
+
     /**
      * Where the WAL here ends while PostgreSQL is stopped, read once per stop: the final position a stopped
      * primary publishes and the fork-point check that follows it use the same reading.

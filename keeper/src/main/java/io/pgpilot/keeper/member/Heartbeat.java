@@ -16,6 +16,7 @@ import io.pgpilot.store.ParallelReads;
 import io.pgpilot.store.Read;
 import io.pgpilot.store.Write;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * The keeper's heartbeat: every renew interval, and sooner when nudged, it reads the cluster (spec, C-state,
  * the primary Lease, the keepers' statuses), renews the primary Lease while it is this member's to keep,
  * gives it back once a switchover has stopped PostgreSQL, and publishes this member's status.
+ *
+ * <p>What it reads is not taken at its word when it is missing or older than what this member knows: a
+ * missing or stale C-state leaves the last one read in force until a sentinel rebuilds it (the primary Lease,
+ * not C-state, is what lets a member write), and a primary Lease deleted under a serving primary is re-created
+ * by that primary at the epoch it holds.
  */
 public final class Heartbeat {
 
@@ -39,6 +45,7 @@ public final class Heartbeat {
     private final StatusPublication publication;
     private final Wakeups wakeups;
     private final Milestones milestones;
+    private final HighWaterMarks marks;
 
     /** The reading issued at the process's start, for the first heartbeat to decide on; null once used. */
     private volatile ClusterReading firstReading;
@@ -46,16 +53,27 @@ public final class Heartbeat {
     private volatile boolean carryOverPending;
     /** The rest: this thread only. */
     private long lastFullBeatNanos;
-    private String lastCorruptReport;
+    /** The last problem reported per object, so that each is logged once while it lasts. */
+    private final Map<String, String> reported = new HashMap<>();
     private String lastError;
+    /** The primary Lease as this member last renewed it; null when it holds none. */
+    private PrimaryLease lastRenewed;
 
-    public Heartbeat(Member member, ClusterStore store, LocalPostgres postgres, StatusPublication publication, Wakeups wakeups, Milestones milestones) {
+    public Heartbeat(Member member, ClusterStore store, LocalPostgres postgres, StatusPublication publication, Wakeups wakeups, Milestones milestones,
+                     HighWaterMarks marks) {
         this.member = member;
         this.store = store;
         this.postgres = postgres;
         this.publication = publication;
         this.wakeups = wakeups;
         this.milestones = milestones;
+        this.marks = marks;
+        publishMarks();
+    }
+
+    /** The marks go out with the status (not a change of condition: with the next full heartbeat). */
+    private void publishMarks() {
+        member.updateStatus(s -> s.toBuilder().epochSeen(marks.epoch()).generationSeen(marks.generation()).build());
     }
 
     /**
@@ -142,10 +160,19 @@ public final class Heartbeat {
         ClusterState state = stateFrom(ParallelReads.join(reading.state()), before.state());
         Read<PrimaryLease> leaseRead = ParallelReads.join(reading.lease());
         PrimaryLease lease = leaseRead instanceof Read.Found<PrimaryLease> found ? found.value() : null;
+        if (lease != null && marks.raiseEpoch(lease.epoch())) {
+            publishMarks();
+        }
         RenewalClock renewal = member.renewal();
+        if (leaseRead instanceof Read.Missing<PrimaryLease> && mayRecreate(state, spec)) {
+            lease = recreate(lastRenewed);
+        }
         WritePermission permission = WritePermission.of(member.name(), state, lease, renewal.isFresh(spec.renewDeadlineMs()));
         if (!member.stopping() && permission.holder() && (full || !renewal.isFresh(spec.renewIntervalMs()))) {
             lease = renew(lease);
+        }
+        if (!permission.holder()) {
+            lastRenewed = null;
         }
         // Read with the rest, before a renewal above: a status read a few milliseconds early is still current
         // for every use below (the statuses are each keeper's own, and the renewal does not change them).
@@ -192,12 +219,42 @@ public final class Heartbeat {
         Write<PrimaryLease> renewed = store.renewPrimaryLease(lease, member.name());
         if (renewed instanceof Write.Written<PrimaryLease> written) {
             renewal.renewed(sent);
+            lastRenewed = written.value();
             return written.value();
         }
         if (renewed instanceof Write.Conflict<PrimaryLease> conflict) {
             log.info("primary Lease renewal lost ({}): re-reading next heartbeat", conflict.reason());
         }
         return lease;
+    }
+
+    /**
+     * Whether the primary Lease, found missing, is this member's to re-create: it serves as the primary C-state
+     * plans, its last renewal was of the Lease at C-state's epoch and is still within the renew deadline. No
+     * one else can then hold the Lease (a sentinel moves it only on the holder's expiry or on evidence that it
+     * stopped, and neither can be true of a primary that renewed a moment ago), so re-creating it at the epoch
+     * this member holds continues the same term: no epoch goes back and no write pauses. Anything else — a
+     * fenced or restarted member, a Lease deleted in the middle of a transfer — is left to the sentinel.
+     */
+    private boolean mayRecreate(ClusterState state, ClusterSpec spec) {
+        PrimaryLease held = lastRenewed;
+        return !member.stopping() && held != null && held.epoch() == state.epoch() && member.isWritable()
+                && WritePermission.of(member.name(), state, held, member.renewal().isFresh(spec.renewDeadlineMs())).granted();
+    }
+
+    /** Creates the primary Lease again for this member at the epoch it held; null when that lost to another write. */
+    private PrimaryLease recreate(PrimaryLease held) {
+        RenewalClock renewal = member.renewal();
+        long sent = renewal.now();
+        Write<PrimaryLease> created = store.createPrimaryLease(member.name(), held.epoch());
+        if (created instanceof Write.Written<PrimaryLease> written) {
+            renewal.renewed(sent);
+            lastRenewed = written.value();
+            log.warn("the primary Lease was deleted: re-created it for this member at epoch {}, the epoch it holds; writes go on", held.epoch());
+            return written.value();
+        }
+        log.info("the primary Lease was deleted and re-created by someone else meanwhile: re-reading next heartbeat");
+        return null;
     }
 
     /**
@@ -219,29 +276,49 @@ public final class Heartbeat {
 
     private ClusterSpec specFrom(Read<ClusterSpec> read, ClusterSpec last) {
         if (read instanceof Read.Found<ClusterSpec> found) {
+            reported.remove("spec");
             return found.value();
         }
         if (read instanceof Read.Corrupt<ClusterSpec> corrupt) {
-            reportCorrupt(corrupt.describe() + "; keeping the last valid spec");
+            report("spec", corrupt.describe() + "; keeping the last valid spec");
+        } else {
+            report("spec", "ConfigMap " + store.names().specConfigMap() + " is missing; keeping the last valid spec");
         }
         return last;
     }
 
+    /**
+     * The C-state to decide on: the one read when it is current; otherwise the last one read, which stays in
+     * force until a sentinel rebuilds it (a missing C-state after this member has read one is an object
+     * deleted, not a new cluster).
+     */
     private ClusterState stateFrom(Read<ClusterState> read, ClusterState last) {
         if (read instanceof Read.Found<ClusterState> found) {
+            String stale = marks.whyStale(found.value());
+            if (stale != null) {
+                report("state", stale + "; keeping the last state read until a sentinel rebuilds it");
+                return last;
+            }
+            reported.remove("state");
+            if (marks.raise(found.value())) {
+                publishMarks();
+            }
             return found.value();
         }
         if (read instanceof Read.Corrupt<ClusterState> corrupt) {
-            reportCorrupt(corrupt.describe() + "; keeping the last state read");
+            report("state", corrupt.describe() + "; keeping the last state read");
+            return last;
+        }
+        if (last != ClusterState.INITIAL) {
+            report("state", "ConfigMap " + store.names().stateConfigMap() + " is missing; keeping the last state read until a sentinel rebuilds it");
             return last;
         }
         return ClusterState.INITIAL;
     }
 
-    private void reportCorrupt(String text) {
-        if (!text.equals(lastCorruptReport)) {
+    private void report(String object, String text) {
+        if (!text.equals(reported.put(object, text))) {
             log.error(text);
-            lastCorruptReport = text;
         }
     }
 }

@@ -9,6 +9,7 @@ import io.pgpilot.keeper.converge.StatusFacts;
 import io.pgpilot.keeper.converge.WritePermission;
 import io.pgpilot.keeper.model.Observation;
 import io.pgpilot.keeper.model.TimelineHistory;
+import io.pgpilot.keeper.model.WalPosition;
 import io.pgpilot.keeper.postgres.LocalPostgres;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -110,6 +111,17 @@ public final class Member {
     public void starting(int httpPort, String systemIdentifier) {
         offlineSystemIdentifier = systemIdentifier;
         status.updateAndGet(s -> s.toBuilder().httpPort(httpPort).systemIdentifier(systemIdentifier).build());
+    }
+
+    /**
+     * Where this member's WAL ends, read offline while PostgreSQL does not run: published with the status, so
+     * that a sentinel that has lost C-state, or a whole-cluster restart, can tell which member has the most WAL.
+     * What was carried over from before the restart stays when it is further.
+     */
+    public void walEndReadOffline(WalPosition end) {
+        status.updateAndGet(s -> s.role() != PostgresRole.NONE || end.timeline() < s.timeline()
+                || (end.timeline() == s.timeline() && !end.end().isAfter(s.receivedLsn()))
+                ? s : s.toBuilder().timeline(end.timeline()).writeLsn(end.end()).flushLsn(end.end()).replayLsn(end.end()).build());
     }
 
     // ---- writing ---------------------------------------------------------------------------------

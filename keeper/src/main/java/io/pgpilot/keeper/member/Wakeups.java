@@ -39,10 +39,13 @@ public final class Wakeups {
         Waiting.pause(NUDGE_SPACING_MS);
         synchronized (beat) {
             while (!stopping.getAsBoolean() && !nudged) {
-                long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000L;
-                if (remainingMs <= 0) {
+                long remainingNanos = deadlineNanos - System.nanoTime();
+                if (remainingNanos <= 0) {
                     return;
                 }
+                // Rounded up: woken a fraction of a millisecond early, the heartbeat would not yet be a full one,
+                // and would run an extra round of reads just before it.
+                long remainingMs = (remainingNanos + 999_999) / 1_000_000L;
                 try {
                     beat.wait(remainingMs);
                 } catch (InterruptedException e) {

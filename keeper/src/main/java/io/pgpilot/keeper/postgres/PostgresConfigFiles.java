@@ -57,7 +57,7 @@ public final class PostgresConfigFiles {
         defaults.put("hot_standby_feedback", "on");
         // A standby whose upstream went away retries only after this pause, and a reload that re-points it does
         // not cut the pause short: with PostgreSQL's 5 s, a synchronous commit on a freshly promoted primary
-        // waited up to 5 s for the re-pointed standby (the benchmark's 5 s outliers).
+        // could wait up to 5 s for the re-pointed standby.
         defaults.put("wal_retrieve_retry_interval", quote("500ms"));
         defaults.put("logging_collector", "off");
         defaults.put("log_line_prefix", quote("%m [%p] "));

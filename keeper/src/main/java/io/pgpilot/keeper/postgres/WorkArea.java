@@ -63,6 +63,11 @@ public record WorkArea(Path root, String runAs) {
         return root.resolve("reinit-generation");
     }
 
+    /** The highest C-state epoch and generation this member has read ({@code io.pgpilot.keeper.member.HighWaterMarks}). */
+    public Path highWaterMarks() {
+        return root.resolve("cluster-seen");
+    }
+
     public Path standbySignal() {
         return pgdata().resolve("standby.signal");
     }

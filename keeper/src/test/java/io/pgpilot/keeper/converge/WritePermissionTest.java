@@ -38,14 +38,14 @@ class WritePermissionTest {
                 new Row("planned, the Lease missing", "me", PRIMARY, 3, null, true, false, false, false, "missing"),
                 new Row("planned, the Lease released", "me", PRIMARY, 3, new PrimaryLease(null, 3, "2"), true, false, false, false, "released"),
                 new Row("planned, the Lease held by another", "me", PRIMARY, 3, new PrimaryLease("k2", 3, "2"), true, false, false, false, "held by k2"),
-                new Row("planned, the Lease one epoch ahead (a transfer in flight)", "me", PRIMARY, 3, new PrimaryLease("me", 4, "2"), true, false, false, false,
-                        "epoch 4 differs from C-state's epoch 3"),
-                new Row("planned, the Lease one epoch behind", "me", PRIMARY, 3, new PrimaryLease("me", 2, "2"), true, false, false, false,
-                        "epoch 2 differs"),
+                new Row("planned, the Lease given to it again at a later epoch (C-state follows)", "me", PRIMARY, 3, new PrimaryLease("me", 4, "2"),
+                        true, true, true, false, null),
+                new Row("planned, the Lease one epoch behind (restored from an older copy)", "me", PRIMARY, 3, new PrimaryLease("me", 2, "2"), true,
+                        false, false, false, "epoch 2 is behind C-state's epoch 3"),
                 new Row("C-state names another primary, the Lease still ours (a switchover)", "k2", STANDBY, 3, mine, true, false, false, true,
                         "names k2 as primary"),
-                new Row("C-state names another primary, the Lease ahead of C-state", "k2", STANDBY, 3, new PrimaryLease("me", 4, "2"), true, false, false, false,
-                        "names k2 as primary"),
+                new Row("C-state names another primary, the Lease moved to it ahead of C-state (a transfer in flight)", "k2", STANDBY, 3,
+                        new PrimaryLease("me", 4, "2"), true, false, false, false, "names k2 as primary"),
                 new Row("C-state names no primary", null, STANDBY, 3, mine, true, false, false, true, "names no primary"),
                 new Row("C-state names this member but plans nothing for it", "me", null, 3, mine, true, false, false, true, "does not plan it"),
                 new Row("C-state names this member but plans it as a standby", "me", STANDBY, 3, mine, true, false, false, true, "does not plan it"),
@@ -72,7 +72,8 @@ class WritePermissionTest {
     void neverGrantsWithoutEveryCondition(Row row) {
         WritePermission permission = WritePermission.of("me", row.plannedPrimary(), row.plan(), row.epoch(), row.lease(), row.fresh());
         if (permission.granted()) {
-            assertThat(permission.planned() && permission.holdsAtEpoch() && permission.renewalFresh()).isTrue();
+            assertThat(permission.planned() && permission.holds() && permission.renewalFresh()).isTrue();
+            assertThat(row.lease().isHeldBy("me") && row.lease().epoch() >= row.epoch()).as("the Lease names it at C-state's epoch or later").isTrue();
         }
         assertThat(permission.holder() && permission.returns()).as("never both keep and give back the Lease").isFalse();
     }

@@ -23,6 +23,7 @@ import io.pgpilot.store.KeeperRecord;
 import io.pgpilot.store.Read;
 import io.pgpilot.testing.ApiServer;
 import io.pgpilot.time.MonotonicClock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -97,7 +98,8 @@ class HeartbeatAndFenceTest {
         Milestones milestones = new Milestones();
         milestones.passed();   // no convergence loop here: the first publication need not wait for its decision
         KeeperMetrics metrics = new KeeperMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        Heartbeat heartbeat = new Heartbeat(member, keeperStore, postgres, new StatusPublication(keeperStore), wakeups, milestones);
+        HighWaterMarks marks = new HighWaterMarks(dir.resolve("cluster-seen-" + store.namespace()), (file, text) -> Files.writeString(file, text));
+        Heartbeat heartbeat = new Heartbeat(member, keeperStore, postgres, new StatusPublication(keeperStore), wakeups, milestones, marks);
         heartbeat.begin(ClusterReading.issue(keeperStore));
         heartbeatThread = daemon("test-heartbeat", heartbeat::run);
         watchdogThread = daemon("test-watchdog", new FenceWatchdog(member, postgres, metrics)::run);
@@ -200,6 +202,56 @@ class HeartbeatAndFenceTest {
         assertThat(member.view().state().primary()).isEqualTo("me");
         assertThat(member.permission().granted()).isTrue();
         assertThat(postgres.stoppedAtRenewalAgeMs).as("never fenced").isEqualTo(-1);
+    }
+
+    @Test
+    void aDeletedPrimaryLeaseIsRecreatedByItsServingHolderInTheSameTermWithoutAFence() {
+        servingPrimary();
+        store.client().leases().inNamespace(store.namespace()).withName(store.names().primaryLease()).delete();
+        await().atMost(WITHIN).until(() -> store.readPrimaryLease() instanceof Read.Found<PrimaryLease> found && found.value().isHeldBy("me"));
+        assertThat(lease().epoch()).as("the same term: the epoch it held").isEqualTo(1);
+        String version = lease().resourceVersion();
+        await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
+        assertThat(member.permission().granted()).isTrue();
+        assertThat(postgres.stoppedAtRenewalAgeMs).as("never fenced").isEqualTo(-1);
+    }
+
+    @Test
+    void aDeletedPrimaryLeaseIsNotRecreatedByAMemberThatDoesNotServe() {
+        plan("me", 1);
+        store.createPrimaryLease("me").orElseThrow();
+        postgres.runAs(PostgresRole.STANDBY);
+        startKeeper();
+        await().atMost(WITHIN).until(() -> member.permission().granted());
+        // Planned and holding the Lease, but PostgreSQL is not yet a primary by this keeper's leave (still promoting).
+        store.client().leases().inNamespace(store.namespace()).withName(store.names().primaryLease()).delete();
+        await().during(Duration.ofMillis(1_000)).atMost(WITHIN).until(() -> !store.readPrimaryLease().isFound());
+    }
+
+    @Test
+    void aDeletedCStateLeavesTheLastOneReadInForceAndThePrimaryWritable() {
+        servingPrimary();
+        store.client().configMaps().inNamespace(store.namespace()).withName(store.names().stateConfigMap()).delete();
+        String version = lease().resourceVersion();
+        await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
+        assertThat(member.view().state().primary()).isEqualTo("me");
+        assertThat(member.permission().granted()).isTrue();
+        assertThat(postgres.stoppedAtRenewalAgeMs).as("never fenced").isEqualTo(-1);
+    }
+
+    @Test
+    void aCStateBelowWhatThisMemberHasReadIsNotActedOn() throws Exception {
+        servingPrimary();
+        await().atMost(WITHIN).until(() -> published().map(s -> s.epochSeen() == 1).orElse(false));
+        // Restored from an older copy: an earlier generation that named another primary.
+        ClusterState older = new ClusterState(0, 0, Phase.NORMAL, "old", "k2", Map.of("k2", MemberPlan.primary(), "me", MemberPlan.standbyOf("k2")),
+                List.of(), 0, List.of());
+        store.updateState(older, ((Read.Found<ClusterState>) store.readState()).resourceVersion()).orElseThrow();
+        String version = lease().resourceVersion();
+        await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
+        assertThat(member.view().state().primary()).as("the last current C-state stays in force").isEqualTo("me");
+        assertThat(member.permission().granted()).isTrue();
+        assertThat(Files.readString(dir.resolve("cluster-seen-" + store.namespace())).strip()).isEqualTo("1 1");
     }
 
     @Test

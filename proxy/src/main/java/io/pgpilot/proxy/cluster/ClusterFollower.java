@@ -16,7 +16,9 @@ import io.pgpilot.store.Read;
 import io.pgpilot.time.LeaseObserver;
 import io.pgpilot.time.MonotonicClock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -133,10 +135,11 @@ public final class ClusterFollower implements AutoCloseable {
             var leaseReading = ParallelReads.start(store::readPrimaryLease);
             var keepersReading = ParallelReads.start(store::listKeepers);
             Read<ClusterSpec> specRead = store.readSpec();
+            List<String> problems = new ArrayList<>();
             if (specRead instanceof Read.Found<ClusterSpec> found) {
                 spec = found.value();
             } else if (specRead instanceof Read.Corrupt<ClusterSpec> corrupt) {
-                storeProblem(corrupt.describe() + "; keeping the last valid spec");
+                problems.add(corrupt.describe() + "; keeping the last valid spec");
             }
             Read<PrimaryLease> leaseRead = ParallelReads.join(leaseReading);
             PrimaryLease lease = null;
@@ -144,26 +147,56 @@ public final class ClusterFollower implements AutoCloseable {
             if (leaseRead instanceof Read.Found<PrimaryLease> found) {
                 lease = found.value();
                 observer.observe(leaseName, found.resourceVersion());
-            } else {
-                observer.forget(leaseName);
+            } else if (last != null && last.lease != null) {
+                // Deleted: the Lease last seen, unrenewed since. Its holder stays trusted only while it confirms
+                // over HTTP that it still may write (it re-creates the Lease at its next heartbeat), and the age
+                // of the sighting runs on, so it is trusted no longer than if the object had stayed.
+                lease = last.lease;
+                problems.add("the primary Lease " + leaseName + " is missing; routing to " + lease.holder() + " only while it confirms it holds epoch "
+                        + lease.epoch());
             }
             Map<String, KeeperStatus> keepers = new HashMap<>();
+            java.util.Set<String> listed = new java.util.HashSet<>();
             for (KeeperRecord record : ParallelReads.join(keepersReading)) {
+                listed.add(record.keeper());
                 if (record.status() instanceof Read.Found<KeeperStatus> found) {
                     keepers.put(record.keeper(), found.value());
                     observer.observe(record.leaseName(), record.resourceVersion());
                 }
+            }
+            if (last != null) {
+                // A status Lease deleted: the member's last status stands (its address has not changed) and ages
+                // unrenewed until its keeper publishes again at its next heartbeat, for a lease duration at most.
+                long keptMs = spec.leaseDurationMs();
+                last.keepers.forEach((name, status) -> {
+                    long age = observer.millisSinceChange(store.names().keeperLease(name));
+                    if (!listed.contains(name) && age >= 0 && age <= keptMs) {
+                        keepers.put(name, status);
+                    }
+                });
             }
             observed = new Observed(spec, lease, Map.copyOf(keepers));
             if (lastStoreProblem != null) {
                 log.info("the Kubernetes API answers again; routing from fresh reads");
                 lastStoreProblem = null;
             }
+            String content = String.join("; ", problems);
+            if (!content.equals(lastContentProblem)) {
+                if (!content.isEmpty()) {
+                    log.warn(content);
+                } else {
+                    log.info("the cluster's objects read as expected again");
+                }
+                lastContentProblem = content;
+            }
         } catch (RuntimeException e) {
             storeProblem("cannot read the cluster (routing from the last view, which ages): " + e.getMessage());
         }
         decideQuietly();
     }
+
+    /** What was wrong with what the objects say (not with reaching them), as last logged; empty when nothing. */
+    private String lastContentProblem = "";
 
     private void storeProblem(String problem) {
         if (!problem.equals(lastStoreProblem)) {

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Decides where the proxy may send clients, from what it observed (DESIGN.md invariant 7). Pure: no I/O,
+ * Decides where the proxy may send clients, from what it observed (safety invariant 7 in docs/architecture.md). Pure: no I/O,
  * no clock; every input, including elapsed times, is in the {@link ClusterView}.
  *
  * <p>The rw port goes to the primary Lease's holder only, and only while the holder is known to be a

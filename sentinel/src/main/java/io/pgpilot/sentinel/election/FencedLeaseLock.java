@@ -30,11 +30,18 @@ final class FencedLeaseLock extends LeaseLock {
         remember(record, sent);
     }
 
+    /**
+     * A release (a record without a holder) is written with an empty holder rather than none: written with
+     * none, the Lease keeps the last holder's name, and a reader could not tell a sentinel that stopped from
+     * one that leads without judging the renew time by its own clock ({@code ClusterStore.sentinelLeads}).
+     */
     @Override
     public synchronized void update(KubernetesClient client, LeaderElectionRecord record) {
         long sent = clock.nanos();
-        super.update(client, record);
-        remember(record, sent);
+        LeaderElectionRecord written = record.getHolderIdentity() != null ? record
+                : new LeaderElectionRecord("", record.getLeaseDuration(), record.getAcquireTime(), record.getRenewTime(), record.getLeaderTransitions());
+        super.update(client, written);
+        remember(written, sent);
     }
 
     private void remember(LeaderElectionRecord record, long sent) {

@@ -71,6 +71,15 @@ final class ClusterView {
         return primaryStatus().map(s -> Lsn.max(s.receivedLsn(), s.finalLsn())).orElse(Lsn.ZERO);
     }
 
+    /**
+     * Where the primary's current timeline began: the position it had reached when it was promoted, from the
+     * timeline history it publishes. Everything acknowledged in earlier terms is at or before it. Zero on the
+     * first timeline, or while the primary has not published its history yet.
+     */
+    Lsn primaryTermStart() {
+        return primaryStatus().filter(s -> s.timeline() > 1).map(s -> s.timelineHistory().get(s.timeline() - 1)).orElse(Lsn.ZERO);
+    }
+
     String systemIdentifier() {
         return primaryStatus().map(KeeperStatus::systemIdentifier).orElse(null);
     }

@@ -61,6 +61,19 @@ public final class Planner {
                 findings.add(new Finding(Reason.PAUSED, "observing only; primary " + state.primary() + ", epoch " + state.epoch()));
                 return new Decision(null, LeaseAction.NONE, refuse("the cluster is paused (spec.pause); resume it first"), List.of(), findings);
             }
+            String unusable = Recovery.whyUnusable(in);
+            if (unusable != null) {
+                Decision recovered = Recovery.plan(in, view, findings, unusable);
+                if (recovered != null) {
+                    return recovered;
+                }
+            }
+            if (request != null && OperatorRequest.ADOPT.equals(request.action())) {
+                findings.add(new Finding(Reason.REQUEST_REFUSED, "adopt " + request.id() + ": C-state is in force"));
+                return withAnswer(state.primary() == null ? bootstrap() : running(), refuse("C-state is in force"
+                        + (state.primary() == null ? "" : " and names " + state.primary() + " as primary")
+                        + "; adopt is for a cluster whose C-state was lost (use switchover or failover to change the primary)"));
+            }
             if (state.primary() == null) {
                 return bootstrap();
             }
@@ -69,13 +82,13 @@ public final class Planner {
 
         // ---- bootstrap ---------------------------------------------------------------------------------
 
+        /** A new cluster: no member has data. */
         private Decision bootstrap() {
-            List<KeeperView> withData = in.keepers().values().stream()
-                    .filter(k -> k.readable() && k.status().systemIdentifier() != null).toList();
-            if (!withData.isEmpty() || state.epoch() != 0) {
-                return waitWith(Phase.WAITING, new Finding(Reason.EXISTING_DATA_WITHOUT_STATE, "keepers "
-                        + withData.stream().map(KeeperView::name).toList() + " already have data but C-state (epoch " + state.epoch()
-                        + ") names no primary; restore C-state or clear their data directories"));
+            long reporting = in.keepers().values().stream().filter(view::fresh).count();
+            if (reporting < spec.replicas()) {
+                // A member with data that has not reported yet would be overlooked, and the cluster started afresh beside it.
+                return waitWith(Phase.INITIALIZING, new Finding(Reason.WAITING_FOR_KEEPERS, reporting + " of spec.replicas " + spec.replicas()
+                        + " keepers have reported; the first primary is chosen once every one has, so that none holding data is overlooked"));
             }
             List<KeeperView> candidates = in.keepers().values().stream()
                     .filter(view::fresh).filter(k -> !k.status().noFailover())
@@ -93,34 +106,28 @@ public final class Planner {
                     members.put(k.name(), k.name().equals(chosen) ? MemberPlan.primary() : MemberPlan.standbyOf(chosen));
                 }
             }
-            long epoch = lease.exists() ? lease.epoch() + 1 : 1;
+            long epoch = Epochs.highest(in) + 1;
             String why = "bootstrap: " + chosen + " runs initdb, chosen among " + candidates.size() + " keepers without data (highest priority, then name)";
             findings.add(new Finding(Reason.BOOTSTRAP, why));
-            ClusterState next = state.next(Phase.NORMAL, why, chosen, epoch, members, List.of(), 0)
+            // Above every generation a member has read: a C-state lost before any member had data leaves its marks.
+            ClusterState next = new ClusterState(Epochs.generation(in) + 1, epoch, Phase.NORMAL, why, chosen, members, List.of(), 0, state.history())
                     .withHistory(new FailoverRecord(epoch, null, chosen, why, in.wallClock()));
-            LeaseAction action = lease.exists() ? new LeaseAction.Transfer(chosen, lease.epoch()) : new LeaseAction.Create(chosen);
-            return new Decision(next, action, null, List.of(), findings);
+            return new Decision(next, grant(chosen, epoch), null, List.of(), findings);
         }
 
         // ---- a cluster with a primary ------------------------------------------------------------------
 
         private Decision running() {
             String primary = state.primary();
-            if (!lease.exists()) {
-                return waitWith(Phase.WAITING, new Finding(Reason.PRIMARY_LEASE_MISSING, "C-state names " + primary + " (epoch "
-                        + state.epoch() + ") but the primary Lease does not exist; recreate it for " + primary + " with leaseTransitions "
-                        + state.epoch()));
-            }
-            if (lease.holder() != null && !lease.holder().equals(primary)) {
+            if (lease.exists() && lease.holder() != null && !lease.holder().equals(primary)) {
                 if (lease.epoch() > state.epoch()) {
                     return adoptLeaseHolder();
                 }
-                return waitWith(Phase.WAITING, new Finding(Reason.LEASE_STATE_MISMATCH, "the primary Lease is held by " + lease.holder()
-                        + " at epoch " + lease.epoch() + " but C-state names " + primary + " at epoch " + state.epoch()));
+                return restoreLease("the primary Lease names " + lease.holder() + " at epoch " + lease.epoch() + " but C-state names " + primary
+                        + " at epoch " + state.epoch(), Epochs.highest(in) + 1);
             }
-            if (lease.epoch() < state.epoch()) {
-                return waitWith(Phase.WAITING, new Finding(Reason.LEASE_STATE_MISMATCH, "the primary Lease is at epoch " + lease.epoch()
-                        + ", behind C-state's epoch " + state.epoch() + "; it was recreated by hand"));
+            if (lease.exists() && lease.epoch() < state.epoch()) {
+                return restoreLease("the primary Lease is at epoch " + lease.epoch() + ", behind C-state's epoch " + state.epoch(), state.epoch());
             }
             Map<String, MemberPlan> members = maintainMembership();
             if (state.phase() == Phase.SWITCHING_OVER) {
@@ -132,6 +139,13 @@ public final class Planner {
             Optional<Finding> lost = primaryLost();
             if (lost.isPresent()) {
                 return failover(lost.get(), members, handoffFloor());
+            }
+            if (!lease.exists()) {
+                // Transient: a primary that serves re-creates it on its next heartbeat (nudged by the deletion itself).
+                findings.add(0, new Finding(Reason.PRIMARY_LEASE_MISSING, "the primary Lease was deleted; " + primary + " re-creates it at epoch "
+                        + state.epoch() + " if it serves, or it expires " + spec.leaseDurationMs() + " ms after it last changed ("
+                        + lease.msSinceChange() + " ms ago) and a standby is promoted"));
+                return new Decision(null, LeaseAction.NONE, null, List.of(), findings);
             }
             if (request != null) {
                 Optional<Decision> started = startSwitchover(members);
@@ -252,7 +266,7 @@ public final class Planner {
             }
             String why = "failover: " + state.primary() + " -> " + chosen.name + " because " + lost.reason() + " (" + lost.detail()
                     + "); " + chosen.why;
-            findings.add(1, new Finding(Reason.FAILOVER, chosen.name + " promoted at epoch " + (lease.epoch() + 1) + "; " + chosen.why));
+            findings.add(1, new Finding(Reason.FAILOVER, chosen.name + " promoted at epoch " + (Epochs.highest(in) + 1) + "; " + chosen.why));
             OperatorRequest answer = request != null ? request.answered(OperatorRequest.DONE, why) : null;
             if (answer != null) {
                 findings.add(new Finding(Reason.REQUEST_DONE, request.action() + " " + request.id() + ": " + chosen.name + " promoted"));
@@ -261,13 +275,34 @@ public final class Planner {
         }
 
         private Decision promote(String candidate, Map<String, MemberPlan> members, String why, OperatorRequest answer) {
-            long epoch = lease.epoch() + 1;
+            long epoch = Epochs.highest(in) + 1;
             Map<String, MemberPlan> repointed = repoint(members, candidate);
             SynchronousSet sync = nextSynchronousSet(candidate, repointed, new SynchronousSet(without(state.synchronousStandbys(), candidate),
                     state.synchronousQuorum()), true);
             ClusterState next = state.next(Phase.NORMAL, why, candidate, epoch, repointed, sync.members(), sync.quorum())
                     .withHistory(new FailoverRecord(epoch, state.primary(), candidate, why, in.wallClock()));
-            return new Decision(next, new LeaseAction.Transfer(candidate, lease.epoch()), answer, retired, findings);
+            return new Decision(next, grant(candidate, epoch), answer, retired, findings);
+        }
+
+        /** The Lease for {@code holder} at {@code epoch}: created when it does not exist, else moved by compare-and-swap. */
+        private LeaseAction grant(String holder, long epoch) {
+            return lease.exists() ? new LeaseAction.Transfer(holder, lease.epoch(), epoch) : new LeaseAction.Create(holder, epoch);
+        }
+
+        /**
+         * The Lease is behind C-state or names another member than C-state's primary: written by hand or restored
+         * from an older copy, since pgpilot moves it only ahead of C-state. Nobody can write meanwhile (a member
+         * needs both to name it), so it goes back to C-state's primary, at C-state's epoch when it was only behind,
+         * or at a new one (C-state follows) when another member's name was on it at that epoch.
+         */
+        private Decision restoreLease(String what, long epoch) {
+            String primary = state.primary();
+            String why = what + ": the Lease goes back to " + primary + " at epoch " + epoch;
+            findings.add(0, new Finding(Reason.LEASE_RESTORED, why));
+            ClusterState next = epoch == state.epoch() ? null
+                    : state.next(Phase.NORMAL, why, primary, epoch, state.membersCopy(), state.synchronousStandbys(), state.synchronousQuorum())
+                    .withHistory(new FailoverRecord(epoch, primary, primary, why, in.wallClock()));
+            return new Decision(next, new LeaseAction.Transfer(primary, lease.epoch(), epoch), null, List.of(), findings);
         }
 
         /**
@@ -372,6 +407,14 @@ public final class Planner {
                 return refusal(Reason.NOT_IN_SYNCHRONOUS_SET, (target != null ? "requested target " + target : "no promotable standby")
                         + " is in both the set C-state records " + recorded + " and the set the primary applied " + applied);
             }
+            // The set vouches for what the primary acknowledged in its own term. What it had when its term began
+            // (commits acknowledged under the primary before it) reaches a set member only as it catches up.
+            Lsn termStart = view.primaryTermStart();
+            if (!planned && eligible.stream().noneMatch(c -> !termStart.isAfter(c.status().receivedLsn()))) {
+                return refusal(Reason.SYNCHRONOUS_QUORUM_UNKNOWN, "no member of the set has received " + termStart + ", where "
+                        + state.primary() + "'s timeline began: commits acknowledged before it would be lost; waiting");
+            }
+            eligible = planned ? eligible : eligible.stream().filter(c -> !termStart.isAfter(c.status().receivedLsn())).toList();
             KeeperView best = eligible.get(0);
             Lsn furthest = seen.stream().map(s -> s.status().receivedLsn()).reduce(Lsn.ZERO, Lsn::max);
             if (!planned && furthest.isAfter(best.status().receivedLsn())) {
@@ -579,13 +622,13 @@ public final class Planner {
         private static List<String> without(List<String> list, String name) {
             return list.stream().filter(n -> !n.equals(name)).toList();
         }
+    }
 
-        /**
-         * Reasons written into C-state must not carry durations: a reason that changes every tick would bump
-         * the generation every tick. Millisecond counts are dropped from the stored text (the log keeps them).
-         */
-        private static String stable(String reason) {
-            return reason.replaceAll("\\d+ ms( ago| old)?", "some time");
-        }
+    /**
+     * Reasons written into C-state must not carry durations: a reason that changes every tick would bump
+     * the generation every tick. Millisecond counts are dropped from the stored text (the log keeps them).
+     */
+    static String stable(String reason) {
+        return reason.replaceAll("\\d+ ms( ago| old)?", "some time");
     }
 }

@@ -5,7 +5,7 @@ package io.pgpilot.sentinel.planner;
  *
  * @param exists        the Lease object exists
  * @param holder        the keeper allowed to write; null when released or absent
- * @param epoch         its leaseTransitions
+ * @param epoch         its leaseTransitions; when it does not exist, the highest this sentinel saw it have
  * @param msSinceChange how long ago this sentinel, by its own monotonic clock, last saw the record change
  */
 public record PrimaryLeaseView(boolean exists, String holder, long epoch, long msSinceChange) {
@@ -14,6 +14,11 @@ public record PrimaryLeaseView(boolean exists, String holder, long epoch, long m
 
     public static PrimaryLeaseView held(String holder, long epoch, long msSinceChange) {
         return new PrimaryLeaseView(true, holder, epoch, msSinceChange);
+    }
+
+    /** Deleted (or never created): {@code msSinceChange} runs on from the last sighting of the object. */
+    public static PrimaryLeaseView missing(long highestEpochSeen, long msSinceChange) {
+        return new PrimaryLeaseView(false, null, highestEpochSeen, msSinceChange);
     }
 
     public static PrimaryLeaseView released(long epoch, long msSinceChange) {

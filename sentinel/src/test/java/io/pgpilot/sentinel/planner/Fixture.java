@@ -20,6 +20,7 @@ final class Fixture {
 
     ClusterSpec spec = spec(false, 1, false, 1024 * 1024);
     ClusterState state;
+    String stateProblem;
     PrimaryLeaseView lease;
     final Map<String, KeeperView> keepers = new HashMap<>();
     OperatorRequest request;
@@ -117,7 +118,7 @@ final class Fixture {
     }
 
     PlannerInput input() {
-        return new PlannerInput(spec, state, lease, keepers, request, "2026-01-01T00:00:00Z");
+        return new PlannerInput(spec, state, stateProblem, lease, keepers, request, "2026-01-01T00:00:00Z");
     }
 
     Decision plan() {

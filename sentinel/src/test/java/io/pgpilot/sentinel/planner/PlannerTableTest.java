@@ -34,7 +34,7 @@ class PlannerTableTest {
     }
 
     private static void promotes(Decision d, String to, Reason why) {
-        assertThat(d.leaseAction()).as(d.describe()).isEqualTo(new LeaseAction.Transfer(to, 3));
+        assertThat(d.leaseAction()).as(d.describe()).isEqualTo(new LeaseAction.Transfer(to, 3, 4));
         assertThat(d.has(why)).as(d.describe()).isTrue();
         ClusterState next = d.next();
         assertThat(next.primary()).isEqualTo(to);
@@ -62,7 +62,7 @@ class PlannerTableTest {
             f.put(Fixture.fresh("k1")).put(Fixture.fresh("k0")).put(Fixture.fresh("k2"));
             return f;
         }, d -> {
-            assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k0"));
+            assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k0", 1));
             assertThat(d.next().primary()).isEqualTo("k0");
             assertThat(d.next().epoch()).isEqualTo(1);
             assertThat(d.next().members()).isEqualTo(Map.of("k0", MemberPlan.primary(), "k1", MemberPlan.standbyOf("k0"),
@@ -77,22 +77,28 @@ class PlannerTableTest {
         });
         row("bootstrap prefers the highest priority", () -> {
             Fixture f = Fixture.empty();
-            f.put(Fixture.fresh("k0")).put(Fixture.fresh("k1").toBuilder().priority(5).build());
+            f.put(Fixture.fresh("k0")).put(Fixture.fresh("k1").toBuilder().priority(5).build()).put(Fixture.fresh("k2"));
             return f;
-        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k1")));
+        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k1", 1)));
         row("bootstrap skips noFailover keepers", () -> {
             Fixture f = Fixture.empty();
-            f.put(Fixture.fresh("k0").toBuilder().noFailover(true).build()).put(Fixture.fresh("k1"));
+            f.put(Fixture.fresh("k0").toBuilder().noFailover(true).build()).put(Fixture.fresh("k1")).put(Fixture.fresh("k2"));
             return f;
-        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k1")));
-        row("bootstrap refuses when a keeper already has data", () -> {
+        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("k1", 1)));
+        row("bootstrap never runs over a keeper that has data: C-state is rebuilt from the members instead", () -> {
             Fixture f = Fixture.empty();
-            f.put(Fixture.fresh("k0")).put(Fixture.fresh("k1").toBuilder().systemIdentifier(Fixture.SYSID).build());
+            f.put(Fixture.fresh("k0")).put(Fixture.fresh("k1").toBuilder().systemIdentifier(Fixture.SYSID).timeline(1).build()).put(Fixture.fresh("k2"));
             return f;
         }, d -> {
-            refuses(d, Reason.EXISTING_DATA_WITHOUT_STATE);
-            assertThat(d.next().primary()).isNull();
+            assertThat(d.has(Reason.BOOTSTRAP)).isFalse();
+            assertThat(d.next().primary()).isEqualTo("k1");
+            assertThat(d.has(Reason.CLUSTER_ADOPTED)).isTrue();
         });
+        row("bootstrap waits until every keeper of spec.replicas has reported, so that none holding data is overlooked", () -> {
+            Fixture f = Fixture.empty();
+            f.put(Fixture.fresh("k0")).put(Fixture.fresh("k1"));
+            return f;
+        }, d -> refuses(d, Reason.WAITING_FOR_KEEPERS));
         row("bootstrap waits while no keeper reported", Fixture::empty, d -> refuses(d, Reason.WAITING_FOR_KEEPERS));
         row("bootstrap does not trust a keeper Lease it has not seen change (left behind by a dead keeper)", () -> {
             Fixture f = Fixture.empty();
@@ -102,9 +108,9 @@ class PlannerTableTest {
         row("bootstrap over an existing lease transfers it instead of creating", () -> {
             Fixture f = Fixture.empty();
             f.lease = PrimaryLeaseView.released(0, 10);
-            f.put(Fixture.fresh("k0"));
+            f.put(Fixture.fresh("k0")).put(Fixture.fresh("k1")).put(Fixture.fresh("k2"));
             return f;
-        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Transfer("k0", 0)));
+        }, d -> assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Transfer("k0", 0, 1)));
 
         // ---- steady state ----------------------------------------------------------------------------
         row("a healthy cluster writes nothing", Fixture::running, d -> {
@@ -276,6 +282,19 @@ class PlannerTableTest {
             f.put(Fixture.standby("s3", 950)).silent("s3", 20_000);
             return f;
         }, d -> promotes(d, "s1", Reason.PRIMARY_LEASE_EXPIRED));
+        row("synchronous: no member of the set has what the primary had when its term began: commits of the term before would be lost", () -> {
+            Fixture f = Fixture.runningSync().leaseAge(9_000);
+            f.edit("p0", b -> b.timeline(2).timelineHistory(Map.of(1, new Lsn(950))));
+            return f.edit("s1", b -> b.timeline(2)).edit("s2", b -> b.timeline(2));
+        }, d -> {
+            refuses(d, Reason.SYNCHRONOUS_QUORUM_UNKNOWN);
+            assertThat(d.headline().detail()).contains("0/3B6");
+        });
+        row("synchronous: a member of the set that has what the primary had when its term began is promoted", () -> {
+            Fixture f = Fixture.runningSync().leaseAge(9_000);
+            f.edit("p0", b -> b.timeline(2).timelineHistory(Map.of(1, new Lsn(850))));
+            return f.edit("s1", b -> b.timeline(2)).edit("s2", b -> b.timeline(2));
+        }, d -> promotes(d, "s1", Reason.PRIMARY_LEASE_EXPIRED));
         row("synchronous: the lag limit does not apply (the set has every acknowledged commit)", () -> Fixture.runningSync().leaseAge(9_000)
                         .edit("p0", b -> b.writeLsn(new Lsn(50_000_000))),
                 d -> promotes(d, "s1", Reason.PRIMARY_LEASE_EXPIRED));
@@ -417,11 +436,143 @@ class PlannerTableTest {
             assertThat(d.next().epoch()).isEqualTo(4);
             assertThat(d.has(Reason.LEASE_HOLDER_ADOPTED)).isTrue();
         });
-        row("a missing primary lease is reported, not recreated", () -> {
+        row("a deleted primary Lease whose holder serves: nothing is written, the holder re-creates it", () -> {
             Fixture f = Fixture.running();
-            f.lease = PrimaryLeaseView.ABSENT;
+            f.lease = PrimaryLeaseView.missing(3, 300);
             return f;
-        }, d -> refuses(d, Reason.PRIMARY_LEASE_MISSING));
+        }, d -> {
+            refuses(d, Reason.PRIMARY_LEASE_MISSING);
+            assertThat(d.next()).isNull();
+        });
+        row("a deleted primary Lease not renewed for a lease duration expires like any other: a new Lease at the next epoch", () -> {
+            Fixture f = Fixture.running();
+            f.lease = PrimaryLeaseView.missing(3, 9_000);
+            return f.standbysLostTheirStream();
+        }, d -> {
+            assertThat(d.leaseAction()).as(d.describe()).isEqualTo(new LeaseAction.Create("s1", 4));
+            assertThat(d.next().epoch()).isEqualTo(4);
+            assertThat(d.has(Reason.PRIMARY_LEASE_EXPIRED)).isTrue();
+        });
+        row("a deleted primary Lease of a terminated primary: failover at once, a new Lease above every epoch seen", () -> {
+            Fixture f = Fixture.running().pod("p0", true, false).standbysLostTheirStream();
+            f.lease = PrimaryLeaseView.missing(5, 100);
+            return f;
+        }, d -> {
+            assertThat(d.leaseAction()).as(d.describe()).isEqualTo(new LeaseAction.Create("s1", 6));
+            assertThat(d.next().epoch()).isEqualTo(6);
+        });
+        row("a Lease behind C-state (restored from an older copy) goes back to C-state's primary at C-state's epoch", () -> {
+            Fixture f = Fixture.running();
+            f.lease = PrimaryLeaseView.held("p0", 1, 100);
+            return f;
+        }, d -> {
+            assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Transfer("p0", 1, 3));
+            assertThat(d.next()).isNull();
+            assertThat(d.has(Reason.LEASE_RESTORED)).isTrue();
+        });
+        row("a Lease naming another member at C-state's epoch goes to C-state's primary at a new epoch, C-state following", () -> {
+            Fixture f = Fixture.running();
+            f.lease = PrimaryLeaseView.held("s2", 3, 100);
+            return f;
+        }, d -> {
+            assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Transfer("p0", 3, 4));
+            assertThat(d.next().primary()).isEqualTo("p0");
+            assertThat(d.next().epoch()).isEqualTo(4);
+        });
+
+        // ---- C-state lost: rebuilt from the members ---------------------------------------------------
+        row("C-state deleted under a serving primary: rebuilt around it at the Lease's epoch, nothing else written", () -> {
+            Fixture f = lost(Fixture.runningSync());
+            return f;
+        }, d -> {
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+            assertThat(d.next().primary()).isEqualTo("p0");
+            assertThat(d.next().epoch()).isEqualTo(3);
+            assertThat(d.next().members()).isEqualTo(Map.of("p0", MemberPlan.primary(), "s1", MemberPlan.standbyOf("p0"),
+                    "s2", MemberPlan.standbyOf("p0")));
+            assertThat(d.next().synchronousStandbys()).as("the set the primary applies").containsExactly("s1", "s2");
+            assertThat(d.next().synchronousQuorum()).isEqualTo(1);
+            assertThat(d.has(Reason.STATE_REBUILT)).isTrue();
+        });
+        row("C-state rebuilt continues above every generation a member has read", () -> {
+            Fixture f = lost(Fixture.running());
+            f.edit("s1", b -> b.generationSeen(41));
+            return f;
+        }, d -> assertThat(d.next().generation()).isEqualTo(42));
+        row("C-state restored from an older copy (below the generation members read) is rebuilt", () -> {
+            Fixture f = Fixture.running();
+            f.state = new ClusterState(10, 2, Phase.NORMAL, "old", "s1", f.state.members(), List.of(), 0, List.of());
+            f.edit("s2", b -> b.epochSeen(3).generationSeen(12));
+            return f;
+        }, d -> {
+            assertThat(d.next().primary()).as(d.describe()).isEqualTo("p0");
+            assertThat(d.next().epoch()).isEqualTo(3);
+            assertThat(d.next().generation()).isEqualTo(13);
+            assertThat(d.has(Reason.STATE_REBUILT)).isTrue();
+        });
+        row("C-state lost and no primary serves: wait for every member before choosing", () -> {
+            Fixture f = lost(Fixture.running().pod("p0", true, false));
+            f.keepers.remove("s2");
+            return f;
+        }, d -> {
+            refuses(d, Reason.WAITING_FOR_MEMBERS);
+            assertThat(d.next().primary()).as("a waiting C-state names no primary").isNull();
+            assertThat(d.next().epoch()).as("and stays below every epoch read, so keepers ignore it").isZero();
+            assertThat(d.headline().detail()).contains("recover --adopt");
+        });
+        row("C-state lost, every member reported: the one with the most WAL on the newest timeline is adopted at a new epoch", () -> {
+            Fixture f = lost(Fixture.running().pod("p0", true, false));
+            f.lease = PrimaryLeaseView.missing(3, 100);
+            f.edit("p0", b -> b.role(PostgresRole.NONE).state(MemberState.INITIALIZING).epoch(0).epochSeen(3));
+            f.edit("s2", b -> b.timeline(2).epochSeen(3));
+            return f;
+        }, d -> {
+            assertThat(d.next().primary()).as(d.describe()).isEqualTo("s2");
+            assertThat(d.next().epoch()).isEqualTo(4);
+            assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Create("s2", 4));
+            assertThat(d.has(Reason.CLUSTER_ADOPTED)).isTrue();
+        });
+        row("C-state lost, members hold two clusters' data: a person decides", () -> {
+            Fixture f = lost(Fixture.running().pod("p0", true, false));
+            f.edit("s2", b -> b.systemIdentifier("7300000000000000099"));
+            return f;
+        }, d -> {
+            refuses(d, Reason.RECOVERY_NEEDS_DECISION);
+            assertThat(d.headline().detail()).contains("recover --adopt").doesNotContain("clear");
+        });
+        row("recover --adopt of a member with less WAL than another is refused", () -> {
+            Fixture f = lost(Fixture.running().pod("p0", true, false));
+            f.request = OperatorRequest.adopt("s2", false);
+            return f;
+        }, d -> {
+            assertThat(d.requestAnswer().status()).isEqualTo(OperatorRequest.REFUSED);
+            assertThat(d.requestAnswer().message()).contains("p0 has more WAL").contains("--force");
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+        });
+        row("recover --adopt --force adopts it all the same, at a new epoch", () -> {
+            Fixture f = lost(Fixture.running().pod("p0", true, false));
+            f.request = OperatorRequest.adopt("s2", true);
+            return f;
+        }, d -> {
+            assertThat(d.requestAnswer().status()).isEqualTo(OperatorRequest.DONE);
+            assertThat(d.next().primary()).isEqualTo("s2");
+            assertThat(d.leaseAction()).isEqualTo(new LeaseAction.Transfer("s2", 3, 4));
+        });
+        row("recover --adopt while C-state is in force is refused", () -> {
+            Fixture f = Fixture.running();
+            f.request = OperatorRequest.adopt("s2", false);
+            return f;
+        }, d -> {
+            assertThat(d.requestAnswer().status()).isEqualTo(OperatorRequest.REFUSED);
+            assertThat(d.leaseAction()).isEqualTo(LeaseAction.NONE);
+        });
+    }
+
+    /** {@code f} with its C-state deleted, as the sentinel that had read it sees it. */
+    private static Fixture lost(Fixture f) {
+        f.stateProblem = "ConfigMap demo-state was deleted";
+        f.state = ClusterState.INITIAL;
+        return f;
     }
 
     private static Fixture switching() {
@@ -439,8 +590,15 @@ class PlannerTableTest {
         return ROWS.stream().map(row -> DynamicTest.dynamicTest(row.name(), () -> {
             Decision decision = Planner.plan(row.situation().get().input());
             row.expect().accept(decision);
-            if (decision.next() != null) {
-                assertThat(decision.next().generation()).as("generation only increases").isGreaterThan(row.situation().get().state.generation());
+            Fixture before = row.situation().get();
+            if (decision.next() != null && decision.next().epoch() > 0) {
+                assertThat(decision.next().generation()).as("generation only increases").isGreaterThan(before.state.generation());
+                assertThat(decision.next().epoch()).as("epoch never goes back").isGreaterThanOrEqualTo(Epochs.highest(before.input()))
+                        .isGreaterThanOrEqualTo(before.lease.epoch());
+            }
+            for (Finding finding : decision.findings()) {
+                assertThat(finding.detail()).as("no message suggests clearing data").doesNotContainIgnoringCase("clear their data")
+                        .doesNotContainIgnoringCase("delete the data");
             }
         }));
     }
