@@ -76,7 +76,7 @@ class ChartRenderTest {
                 ClusterSpec.DEFAULT.strictSynchronous(), ClusterSpec.DEFAULT.maxLagOnFailoverBytes(), ClusterSpec.DEFAULT.maxLagForReadsBytes(),
                 ClusterSpec.DEFAULT.renewIntervalMs(), ClusterSpec.DEFAULT.renewDeadlineMs(), ClusterSpec.DEFAULT.leaseDurationMs(),
                 ClusterSpec.DEFAULT.departedKeeperGraceMs(), ClusterSpec.DEFAULT.pause(), Map.of(),
-                List.of("host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256"));
+                List.of("host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256"), true);
         assertThat(spec).isEqualTo(expected);
     }
 

@@ -108,7 +108,7 @@ class ValuesSchemaTest {
         Map<String, Object> values = Map.of("cluster.renewIntervalMs", interval, "cluster.renewDeadlineMs", deadline,
                 "cluster.leaseDurationMs", lease, "cluster.departedKeeperGraceMs", grace, "cluster.synchronousMode", sync,
                 "cluster.minSynchronousStandbys", k, "keeper.replicas", replicas);
-        ClusterSpec spec = new ClusterSpec(replicas, sync, k, false, 0, 0, interval, deadline, lease, grace, false, Map.of(), java.util.List.of());
+        ClusterSpec spec = new ClusterSpec(replicas, sync, k, false, 0, 0, interval, deadline, lease, grace, false, Map.of(), java.util.List.of(), true);
         boolean chartAccepts;
         try {
             PgpilotChart.renderText(PgpilotChart.RELEASE, PgpilotChart.NAMESPACE, values);

@@ -1,13 +1,13 @@
 package io.pgpilot.cluster;
 
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The desired configuration of a cluster, kept by the user in the {@code C-spec} ConfigMap. Every field
@@ -26,6 +26,8 @@ import java.util.TreeMap;
  * @param pause                    the sentinel observes and reports but decides nothing
  * @param postgresParameters       extra postgresql.conf settings (those pgpilot manages itself are refused)
  * @param pgHba                    extra pg_hba.conf lines, placed before pgpilot's own
+ * @param failsafe                 a primary that cannot reach the API server keeps accepting writes while every
+ *                                 other member confirms it directly, over the keepers' HTTP API
  */
 public record ClusterSpec(
         int replicas,
@@ -40,7 +42,8 @@ public record ClusterSpec(
         long departedKeeperGraceMs,
         boolean pause,
         Map<String, String> postgresParameters,
-        List<String> pgHba) {
+        List<String> pgHba,
+        boolean failsafe) {
 
     /** Settings that pgpilot itself sets on every member; letting the user override them would break replication or fencing. */
     public static final Set<String> MANAGED_PARAMETERS = Set.of(
@@ -52,7 +55,7 @@ public record ClusterSpec(
             3, false, 1, false,
             1024 * 1024, 16 * 1024 * 1024,
             1_000, 5_000, 8_000, 300_000,
-            false, Map.of(), List.of());
+            false, Map.of(), List.of(), true);
 
     public ClusterSpec {
         postgresParameters = postgresParameters == null ? Map.of() : Map.copyOf(new TreeMap<>(postgresParameters));

@@ -41,6 +41,10 @@ import java.util.Map;
  *                          below it is stale (restored from an older snapshot, or written by hand), and a
  *                          rebuilt one continues above it
  * @param generationSeen    the same for C-state's generation
+ * @param failsafeMembers   a writable primary: the members of C-state as it last read them, itself included; the
+ *                          members it asks to confirm it when it cannot reach the API server (failsafe), so a
+ *                          sentinel promotes none but these while this primary may be in failsafe. Empty on
+ *                          every other member.
  */
 public record KeeperStatus(
         String name,
@@ -69,7 +73,8 @@ public record KeeperStatus(
         Map<Integer, Lsn> timelineHistory,
         Map<String, Lsn> streamingStandbys,
         long epochSeen,
-        long generationSeen) {
+        long generationSeen,
+        List<String> failsafeMembers) {
 
     public KeeperStatus {
         writeLsn = writeLsn == null ? Lsn.ZERO : writeLsn;
@@ -81,12 +86,13 @@ public record KeeperStatus(
         synchronousStandbys = synchronousStandbys == null ? List.of() : List.copyOf(synchronousStandbys);
         timelineHistory = timelineHistory == null ? Map.of() : Map.copyOf(timelineHistory);
         streamingStandbys = streamingStandbys == null ? Map.of() : Map.copyOf(streamingStandbys);
+        failsafeMembers = failsafeMembers == null ? List.of() : List.copyOf(failsafeMembers);
     }
 
     /** A keeper that has just started and knows nothing yet about its PostgreSQL. */
     public static KeeperStatus starting(String name, String host, int port, int httpPort) {
         return new KeeperStatus(name, host, port, httpPort, PostgresRole.NONE, MemberState.INITIALIZING, false, null, 0,
-                Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, 0, 0, 0, false, 0, 0, 0, null, Lsn.ZERO, null, List.of(), Map.of(), Map.of(), 0, 0);
+                Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, 0, 0, 0, false, 0, 0, 0, null, Lsn.ZERO, null, List.of(), Map.of(), Map.of(), 0, 0, List.of());
     }
 
     public static KeeperStatus fromJson(String json) {
@@ -102,7 +108,16 @@ public record KeeperStatus(
      * moved. Two statuses with the same condition call for the same decisions.
      */
     public String condition() {
-        return role + "/" + state + "/" + healthy + "/" + timeline + "/" + finalLsn + "/" + upstream + "/" + epoch + "/" + synchronousStandbys;
+        return role + "/" + state + "/" + healthy + "/" + timeline + "/" + finalLsn + "/" + upstream + "/" + epoch + "/" + synchronousStandbys + "/" + failsafeMembers;
+    }
+
+    /**
+     * This member's own word that its PostgreSQL does not accept writes: not a primary, and stopped, failed or
+     * fenced. A sentinel may take the primary Lease from a holder that says so without waiting for its expiry;
+     * the holder, to write again, first publishes a status that no longer says so and renews the Lease after it.
+     */
+    public boolean saysNotWriting() {
+        return role != PostgresRole.PRIMARY && (state == MemberState.STOPPED || state == MemberState.FAILED || state == MemberState.FENCED);
     }
 
     /** The furthest WAL position this member is known to have received, for choosing a failover candidate. */
@@ -143,6 +158,7 @@ public record KeeperStatus(
         private Map<String, Lsn> streamingStandbys;
         private long epochSeen;
         private long generationSeen;
+        private List<String> failsafeMembers;
 
         private Builder(KeeperStatus from) {
             name = from.name;
@@ -172,6 +188,12 @@ public record KeeperStatus(
             streamingStandbys = from.streamingStandbys;
             epochSeen = from.epochSeen;
             generationSeen = from.generationSeen;
+            failsafeMembers = from.failsafeMembers;
+        }
+
+        public Builder failsafeMembers(List<String> value) {
+            failsafeMembers = value;
+            return this;
         }
 
         public Builder epochSeen(long value) {
@@ -310,7 +332,7 @@ public record KeeperStatus(
         }
 
         public KeeperStatus build() {
-            return new KeeperStatus(name, host, port, httpPort, role, state, healthy, systemIdentifier, timeline, writeLsn, flushLsn, replayLsn, lagBytes, lagSeconds, priority, noFailover, generationApplied, epoch, pid, upstream, finalLsn, message, synchronousStandbys, timelineHistory, streamingStandbys, epochSeen, generationSeen);
+            return new KeeperStatus(name, host, port, httpPort, role, state, healthy, systemIdentifier, timeline, writeLsn, flushLsn, replayLsn, lagBytes, lagSeconds, priority, noFailover, generationApplied, epoch, pid, upstream, finalLsn, message, synchronousStandbys, timelineHistory, streamingStandbys, epochSeen, generationSeen, failsafeMembers);
         }
     }
 }

@@ -335,9 +335,15 @@ public final class ClusterStore {
      * machine's clock: no component judges another machine's timestamp by its own clock.
      */
     public boolean sentinelLeads() {
+        return sentinelLeader().isPresent();
+    }
+
+    /** The sentinel the election Lease names, if any (see {@link #sentinelLeads}). */
+    public Optional<String> sentinelLeader() {
         String name = names.sentinelLease();
         Lease lease = call("read Lease " + name, () -> client.leases().inNamespace(namespace).withName(name).get());
-        return lease != null && lease.getSpec() != null && lease.getSpec().getHolderIdentity() != null && !lease.getSpec().getHolderIdentity().isEmpty();
+        String holder = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+        return holder == null || holder.isEmpty() ? Optional.empty() : Optional.of(holder);
     }
 
     // ---- keeper Pods ---------------------------------------------------------------------------------

@@ -29,6 +29,14 @@ public final class ParallelReads {
         return CompletableFuture.supplyAsync(read, POOL);
     }
 
+    /**
+     * Starts {@code read} once {@code first} has completed, either way: for a read that must see at least
+     * what was current when {@code first} was answered.
+     */
+    public static <T> CompletableFuture<T> after(CompletableFuture<?> first, Supplier<T> read) {
+        return first.handle((result, failure) -> null).thenApplyAsync(ignored -> read.get(), POOL);
+    }
+
     /** The result of a started read; its exception (a {@link StoreUnavailableException}, say) rethrown as it was. */
     public static <T> T join(CompletableFuture<T> read) {
         try {

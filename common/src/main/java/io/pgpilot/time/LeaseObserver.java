@@ -51,4 +51,12 @@ public final class LeaseObserver {
     public synchronized void forget(String lease) {
         sightings.remove(lease);
     }
+
+    /**
+     * Forgets every sighting: after this observer could not read for a while, what it did not see change is no
+     * evidence of anything, so every lease gets a full duration again from its next sighting.
+     */
+    public synchronized void forgetAll() {
+        sightings.clear();
+    }
 }

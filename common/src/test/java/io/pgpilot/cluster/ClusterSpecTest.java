@@ -29,7 +29,7 @@ class ClusterSpecTest {
     @Test
     void jsonRoundTripKeepsEveryField() {
         ClusterSpec spec = new ClusterSpec(5, true, 2, true, 4096, 8192, 500, 2000, 3000, 60_000, true,
-                Map.of("max_connections", "200"), List.of("host all all 10.0.0.0/8 scram-sha-256"));
+                Map.of("max_connections", "200"), List.of("host all all 10.0.0.0/8 scram-sha-256"), true);
         assertThat(ClusterSpec.fromJson(spec.toJson())).isEqualTo(spec);
     }
 

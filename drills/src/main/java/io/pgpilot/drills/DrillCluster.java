@@ -66,6 +66,11 @@ public final class DrillCluster implements AutoCloseable {
         return config;
     }
 
+    /** The superuser's password, for connections straight to a member. */
+    public String password() {
+        return password;
+    }
+
     public ClusterStore store() {
         return store;
     }

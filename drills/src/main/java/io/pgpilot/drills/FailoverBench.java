@@ -8,6 +8,7 @@ import io.pgpilot.cli.local.LocalSupervisor;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.cluster.MemberState;
+import io.pgpilot.process.Signal;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.Read;
 import java.io.IOException;
@@ -38,8 +39,8 @@ import picocli.CommandLine;
 
 /**
  * bench/failover: on a fresh local cluster with default settings and a writer going through the proxy,
- * repeats the crash drill (SIGKILL of the primary's keeper and PostgreSQL), the graceful drill (SIGTERM)
- * and a switchover, and prints the unavailability the writer saw (fault to first acknowledged write),
+ * repeats the crash drill (SIGKILL of the primary's keeper and PostgreSQL), the same crash with the keeper
+ * restarted at once, the graceful drill (SIGTERM) and a switchover, and prints the unavailability the writer saw (fault to first acknowledged write),
  * the rejoin time of the old primary (start to streaming), the same for a restarted standby, and the
  * acknowledged rows lost.
  */
@@ -71,6 +72,7 @@ public final class FailoverBench implements Callable<Integer> {
     private Path dir;
     private boolean succeeded;
     private LocalConfig config;
+    private LocalProcesses processes;
     private ClusterStore store;
     private AutoCloseable clusterWatch;
     private AcknowledgedWriter writer;
@@ -101,6 +103,7 @@ public final class FailoverBench implements Callable<Integer> {
         }
         try {
             config = LocalConfig.read(dir);
+            processes = new LocalProcesses(dir);
             String password = Files.readString(dir.resolve("secrets/superuser-password")).trim();
             store = config.store(dir.resolve("kubeconfig"), Duration.ofSeconds(3));
             clusterWatch = store.watch(change -> changed(), true);
@@ -126,7 +129,9 @@ public final class FailoverBench implements Callable<Integer> {
                 lostBy.putIfAbsent("crash", 0L);
                 lostBy.putIfAbsent("graceful", 0L);
                 lostBy.putIfAbsent("switchover", 0L);
+                lostBy.putIfAbsent("crash, restarted at once", 0L);
                 drill("crash", "kill");
+                crashRestart();
                 drill("graceful", "stop");
                 switchover();
                 standbyRestart();
@@ -202,6 +207,30 @@ public final class FailoverBench implements Callable<Integer> {
         record(name + " (writer's longest gap)", writer.longestGapSince(fault) / 1_000_000);
         recordLoss(name);
         rejoin(old, "rejoin after " + name);
+    }
+
+    /**
+     * A crash whose container comes straight back, as a kubelet restarts it: SIGKILL of the primary keeper's JVM
+     * alone (its PostgreSQL dies with it), which the local supervisor starts again at once. The restarted
+     * keeper hands over to a standby that has the WAL, or restarts in place when none has.
+     */
+    private void crashRestart() throws Exception {
+        awaitAllStreaming();
+        String old = status().primary();
+        long fault = System.nanoTime();
+        if (!processes.signalJvm(old, Signal.KILL)) {
+            throw new IllegalStateException(old + "'s keeper is not running");
+        }
+        await(() -> processes.jvm(old).isPresent() && status().primary() != null, 60, old + " restarted");
+        awaitAllStreaming();
+        if (writer.firstAckAfter(System.nanoTime(), 60_000) < 0) {
+            throw new IllegalStateException("writes did not resume after the crash of " + old);
+        }
+        String now = status().primary();
+        record("crash, restarted at once (writer's longest gap)", writer.longestGapSince(fault) / 1_000_000);
+        record("crash, restarted at once: fault -> old primary back " + (old.equals(now) ? "as primary" : "streaming"),
+                (System.nanoTime() - fault) / 1_000_000);
+        recordLoss("crash, restarted at once");
     }
 
     /**

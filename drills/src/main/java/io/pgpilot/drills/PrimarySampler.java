@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Samples every member directly (not through the proxy) and records any moment at which more than one of
@@ -18,14 +19,27 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PrimarySampler implements AutoCloseable {
 
     private final Map<String, Integer> ports;
+    private final long intervalMs;
+    private final BiConsumer<Long, List<String>> onSample;
     private final Properties props = new Properties();
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final List<String> violations = new ArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long samples;
+    private volatile List<String> lastWritable = List.of();
 
     public PrimarySampler(Map<String, Integer> ports, String password) {
+        this(ports, password, 25, (nanos, writable) -> { });
+    }
+
+    /**
+     * @param intervalMs the pause between two rounds
+     * @param onSample   told each round's time ({@link System#nanoTime}) and the members that accepted writes
+     */
+    public PrimarySampler(Map<String, Integer> ports, String password, long intervalMs, BiConsumer<Long, List<String>> onSample) {
+        this.intervalMs = intervalMs;
+        this.onSample = onSample;
         this.ports = Map.copyOf(ports);
         props.setProperty("user", "postgres");
         props.setProperty("password", password);
@@ -43,6 +57,7 @@ public final class PrimarySampler implements AutoCloseable {
 
     private void loop() {
         while (running) {
+            long at = System.nanoTime();
             List<String> writable = new ArrayList<>();
             for (var member : ports.entrySet()) {
                 if (acceptsWrites(member.getKey(), member.getValue())) {
@@ -50,13 +65,15 @@ public final class PrimarySampler implements AutoCloseable {
                 }
             }
             samples++;
+            lastWritable = List.copyOf(writable);
+            onSample.accept(at, lastWritable);
             if (writable.size() > 1) {
                 synchronized (violations) {
                     violations.add(System.currentTimeMillis() + ": " + writable);
                 }
             }
             try {
-                Thread.sleep(25);
+                Thread.sleep(intervalMs);
             } catch (InterruptedException e) {
                 return;
             }
@@ -91,6 +108,11 @@ public final class PrimarySampler implements AutoCloseable {
         synchronized (violations) {
             return List.copyOf(violations);
         }
+    }
+
+    /** The members that accepted writes in the latest sample. */
+    public List<String> lastWritable() {
+        return lastWritable;
     }
 
     public long samples() {

@@ -127,6 +127,10 @@ public record KeeperConfig(
         if (!Files.isExecutable(Path.of("/usr/bin/setpriv")) && !Files.isExecutable(Path.of("/bin/setpriv"))) {
             settings.problem("setpriv (util-linux) is missing: the keeper needs it so PostgreSQL dies with the keeper; install util-linux");
         }
+        if (!Files.isExecutable(Path.of("/usr/bin/perl")) && !Files.isExecutable(Path.of("/bin/perl"))) {
+            settings.problem("perl is missing: the keeper runs its fence watchdog with it, which stops PostgreSQL if the keeper freezes; install perl"
+                    + " (the PostgreSQL packages depend on it)");
+        }
     }
 
     private static void checkDataDir(Settings settings, Path dataDir, String user) {

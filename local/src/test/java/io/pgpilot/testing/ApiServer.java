@@ -6,6 +6,8 @@ import io.pgpilot.localapi.LocalApiServer;
 import io.pgpilot.process.Signal;
 import io.pgpilot.store.KubeClients;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,12 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The local Kubernetes API server as its own process, for tests: clients talk to it over HTTP like to a
  * real one, and a test can stall it (SIGSTOP) or take it away (SIGKILL) as a fault.
  */
 public final class ApiServer implements AutoCloseable {
+
+    /** The server line local mode's kubeconfig has. */
+    private static final Pattern SERVER = Pattern.compile("server: http://127\\.0\\.0\\.1:(\\d+)");
 
     private final JavaProcess process;
     private final Path kubeconfig;
@@ -64,6 +71,27 @@ public final class ApiServer implements AutoCloseable {
         KubernetesClient client = KubeClients.create(kubeconfig, requestTimeout);
         clients.add(client);
         return client;
+    }
+
+    /**
+     * A client that reaches this server through {@code relay} (see {@link #relay()}): stalling the relay
+     * stalls the server for this client alone.
+     */
+    public synchronized KubernetesClient clientThrough(StallableRelay relay, Duration requestTimeout) throws IOException {
+        Path relayed = kubeconfig.resolveSibling("kubeconfig-relay-" + relay.port());
+        Files.writeString(relayed, SERVER.matcher(Files.readString(kubeconfig)).replaceFirst("server: http://127.0.0.1:" + relay.port()));
+        KubernetesClient client = KubeClients.create(relayed, requestTimeout);
+        clients.add(client);
+        return client;
+    }
+
+    /** A relay in front of this server, for a partition between it and some clients only. */
+    public StallableRelay relay() throws IOException {
+        Matcher port = SERVER.matcher(Files.readString(kubeconfig));
+        if (!port.find()) {
+            throw new IOException("no 127.0.0.1 server in " + kubeconfig);
+        }
+        return new StallableRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(port.group(1))));
     }
 
     /** A namespace no other test uses, so tests sharing one server never see each other's objects. */

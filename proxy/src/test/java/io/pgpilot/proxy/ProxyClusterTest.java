@@ -96,7 +96,7 @@ class ProxyClusterTest {
         // After a test that stalled the API server, it first works through the requests queued meanwhile.
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> store.readSpec() != null);
         store.createSpec(new ClusterSpec(3, false, 1, false, 1024 * 1024, 16 * 1024 * 1024, renewIntervalMs, renewDeadlineMs,
-                leaseDurationMs, 300_000, false, Map.of(), List.of())).orElseThrow();
+                leaseDurationMs, 300_000, false, Map.of(), List.of(), true)).orElseThrow();
         int httpPort = PostgresServer.freePort();
         ProxyConfig config = new ProxyConfig(new ListenerOptions("127.0.0.1", 0, 0, primaryWaitMs, 10_000, 2000, 2, "auto"),
                 "127.0.0.1", httpPort, fallback, null, null);

@@ -127,7 +127,9 @@ public final class DecisionLoop implements AutoCloseable {
             try {
                 tick();
             } catch (StoreUnavailableException e) {
-                LOG.warn("sentinel {}: Kubernetes API unavailable, deciding nothing this tick: {}", identity, e.getMessage());
+                observations.readsFailed();
+                LOG.warn("sentinel {}: Kubernetes API unavailable, deciding nothing this tick (every lease gets a full duration again once it "
+                        + "answers): {}", identity, e.getMessage());
             } catch (RuntimeException e) {
                 LOG.error("sentinel {}: tick failed; trying again next tick", identity, e);
             }
@@ -148,10 +150,13 @@ public final class DecisionLoop implements AutoCloseable {
 
     /** One pass; returns the decision when this sentinel leads and had a spec, else empty. */
     public synchronized Optional<Decision> tick() {
-        // Everything a decision reads, at once: a handoff waits on these passes.
+        // Everything a decision reads, at once: a handoff waits on these passes. The statuses only once the primary
+        // Lease has been read: a primary's report that it stopped is then at least as new as the Lease version a
+        // failover on that report swaps, so a primary that renews after withdrawing the report makes the swap
+        // fail (invariant 2).
         var stateReading = ParallelReads.start(store::readState);
         var leaseReading = ParallelReads.start(store::readPrimaryLease);
-        var keepersReading = ParallelReads.start(store::listKeepers);
+        var keepersReading = ParallelReads.after(leaseReading, store::listKeepers);
         var podsReading = ParallelReads.start(store::listKeeperPods);
         var requestReading = ParallelReads.start(store::readRequest);
         readSpec();

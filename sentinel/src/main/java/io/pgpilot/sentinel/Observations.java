@@ -35,6 +35,8 @@ final class Observations {
     /** Each pod's restart count when this sentinel last saw the primary Lease change. */
     private final Map<String, Integer> restartBaseline = new HashMap<>();
     private String lastPrimaryVersion;
+    /** The last reads failed (see {@link #readsFailed}). */
+    private boolean readsFailed;
     /** The highest epoch this sentinel has seen on the primary Lease. */
     private long highestLeaseEpoch;
 
@@ -44,8 +46,21 @@ final class Observations {
         this.keeperLeaseName = keeperLeaseName;
     }
 
+    /**
+     * This sentinel's reads failed: the API server did not answer. Leases it could not see being renewed
+     * meanwhile were not seen to stop either, so an outage of its own reads is no evidence that a primary died:
+     * at the next reading every Lease's age starts again from zero.
+     */
+    synchronized void readsFailed() {
+        readsFailed = true;
+    }
+
     synchronized PlannerInput observe(ClusterSpec spec, ClusterState state, String stateProblem, Read<PrimaryLease> lease,
                                       List<KeeperRecord> keepers, List<PodView> pods, OperatorRequest request, String wallClock) {
+        if (readsFailed) {
+            observer.forgetAll();
+            readsFailed = false;
+        }
         PrimaryLeaseView leaseView;
         boolean primaryChanged = false;
         if (lease instanceof Read.Found<PrimaryLease> found) {

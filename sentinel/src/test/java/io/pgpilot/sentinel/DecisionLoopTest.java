@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
 class DecisionLoopTest {
 
     static final ClusterSpec SPEC = new ClusterSpec(3, false, 1, false, 1024 * 1024, 16 * 1024 * 1024, 100, 300, 500, 5_000, false,
-            Map.of(), List.of());
+            Map.of(), List.of(), true);
 
     @TempDir
     static Path dir;

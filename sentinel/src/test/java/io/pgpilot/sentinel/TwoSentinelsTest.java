@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TwoSentinelsTest {
 
     static final ClusterSpec SPEC = new ClusterSpec(3, false, 1, false, 1024 * 1024, 16 * 1024 * 1024, 300, 1_500, 2_000, 60_000, false,
-            Map.of(), List.of());
+            Map.of(), List.of(), true);
 
     @TempDir
     Path dir;

@@ -12,7 +12,8 @@ import io.pgpilot.keeper.model.Divergence;
  * for the planned primary holding the lease in a bootstrap epoch; a data directory is discarded only under
  * a reinit decision (invariant 6); a former primary becomes a standby only through pg_rewind (invariant 5),
  * unless its WAL provably ends at or before the point where the new primary's timeline forked off (then there
- * is nothing to rewind); a standby whose WAL went past that point is rewound too.
+ * is nothing to rewind); a standby whose WAL went past that point is rewound too; a member that confirmed
+ * another primary in failsafe becomes writable only once that promise has run out (invariant 9).
  */
 public final class Convergence {
 
@@ -42,6 +43,10 @@ public final class Convergence {
         String whyNot = s.permission().whyNot();
         if (whyNot != null) {
             return new Action.Hold("planned primary, waiting: " + whyNot);
+        }
+        if (s.failsafePromise() != null && s.running() != PostgresRole.PRIMARY) {
+            // The old primary may still write on this member's confirmation until the promise runs out.
+            return new Action.Hold("planned primary, waiting: " + s.failsafePromise());
         }
         return switch (s.running()) {
             case PRIMARY -> new Action.ServePrimary("primary holding the lease at epoch " + s.stateEpoch());

@@ -26,6 +26,8 @@ import io.pgpilot.keeper.model.Divergence;
  *                        from it; looked at only with a primary upstream and data here, UNKNOWN otherwise
  * @param outdatedSettings PostgreSQL runs with the settings it was started with before the cluster was read,
  *                        and the spec has changed them since
+ * @param failsafePromise non-null while this member's failsafe promise to another primary runs (it must not
+ *                        become writable until it is over), in words
  */
 public record Situation(
         String me,
@@ -41,5 +43,6 @@ public record Situation(
         Endpoint following,
         String identityProblem,
         Divergence divergence,
-        boolean outdatedSettings) {
+        boolean outdatedSettings,
+        String failsafePromise) {
 }

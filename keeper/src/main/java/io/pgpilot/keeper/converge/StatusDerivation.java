@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What this member publishes about itself, derived from what it last published and what it knows now. Pure,
@@ -51,7 +52,8 @@ public final class StatusDerivation {
                 .synchronousStandbys(unprobed ? previous.synchronousStandbys() : synchronous)
                 .timelineHistory(obs.role() == PostgresRole.PRIMARY && f.ownHistory() != null && f.ownHistory().timeline() == obs.timeline()
                         ? f.ownHistory().switchpoints() : Map.of())
-                .streamingStandbys(streamingStandbys(obs));
+                .streamingStandbys(streamingStandbys(obs))
+                .failsafeMembers(obs.role() == PostgresRole.PRIMARY && f.writable() ? List.copyOf(new TreeSet<>(f.state().members().keySet())) : List.of());
         if (f.generationApplied() != null) {
             b.generationApplied(f.generationApplied());
         }

@@ -9,6 +9,8 @@ import java.util.Map;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -73,7 +75,23 @@ public class KeeperHttpApi {
         body.put("epoch", view.lease() == null ? 0 : view.lease().epoch());
         body.put("fenced", keeper.fenced());
         body.put("msSinceRenewal", keeper.renewal().millisSinceRenewal());
+        body.put("failsafe", keeper.inFailsafe());
         return json(valid ? 200 : 503, body);
+    }
+
+    /**
+     * Failsafe: the primary {@code primary}, unable to reach the API server, asks this member to confirm it at
+     * {@code epoch}. 200 is this member's promise not to become writable for {@code windowMs}; 409 says why it
+     * does not confirm (it reads another primary, or is planned as one).
+     */
+    @PostMapping("/failsafe")
+    public ResponseEntity<String> failsafe(@RequestParam String primary, @RequestParam long epoch, @RequestParam long windowMs) {
+        long window = Math.min(Math.max(windowMs, 0), keeper.view().spec().leaseDurationMs());
+        String refused = keeper.promise(primary, epoch, window);
+        if (refused != null) {
+            return json(409, Map.of("keeper", keeper.name(), "confirmed", false, "why", refused));
+        }
+        return json(200, Map.of("keeper", keeper.name(), "confirmed", true, "promisedMs", window));
     }
 
     @GetMapping("/metrics")

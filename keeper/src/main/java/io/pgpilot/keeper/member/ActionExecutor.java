@@ -121,8 +121,10 @@ public final class ActionExecutor {
 
         @Override
         public Boolean startPrimary(Action.StartPrimary action) throws Exception {
+            if (!mayBecomeWritable()) {
+                return false;
+            }
             configuration.write(null, v);
-            member.becomeWritable();
             primary.reset();
             node.start(START_TIMEOUT);
             primary.serve(v);
@@ -140,9 +142,11 @@ public final class ActionExecutor {
 
         @Override
         public Boolean promote(Action.Promote action) throws Exception {
+            if (!mayBecomeWritable()) {
+                return false;
+            }
             configuration.write(null, v);
             node.reload();
-            member.becomeWritable();
             primary.reset();
             node.promote(START_TIMEOUT);
             // Observe and publish now rather than after the set-up below (slots, schema): the proxy routes to a
@@ -193,6 +197,51 @@ public final class ActionExecutor {
                 log.info("primary stopped cleanly for a handoff; final LSN {}", finalLsn);
             }
             return false;
+        }
+
+        /**
+         * The last word before PostgreSQL accepts writes. Refused while a failsafe promise to another primary
+         * runs (the decision normally holds first; this closes the moment between the two). And only on a
+         * renewal sent after this member last withdrew a status saying PostgreSQL does not write: a sentinel may
+         * move the Lease on such a report without waiting for its expiry, reading the Lease before the report,
+         * so either its compare-and-swap or this member's renewal fails (invariant 2).
+         */
+        private boolean mayBecomeWritable() {
+            if (!renewedSinceWithdrawingNotWriting()) {
+                return false;
+            }
+            if (member.becomeWritable()) {
+                return true;
+            }
+            String promise = member.outstandingPromise();
+            member.message("not yet writable: " + promise);
+            log.info("not becoming writable yet: {}", promise);
+            return false;
+        }
+
+        private boolean renewedSinceWithdrawingNotWriting() {
+            if (publication.mayShowNotWriting()) {
+                publishBusy(MemberState.INITIALIZING);
+                if (publication.mayShowNotWriting()) {
+                    log.info("not becoming writable yet: the published status still says PostgreSQL is stopped (it could not be replaced)");
+                    return false;
+                }
+            }
+            long withdrawn = publication.notWritingWithdrawnNanos();
+            RenewalClock renewal = member.renewal();
+            if (renewal.renewedAfter(withdrawn)) {
+                return true;
+            }
+            heartbeat.renewSoon();
+            long deadline = System.nanoTime() + v.spec().renewIntervalMs() * 1_000_000L;
+            while (!renewal.renewedAfter(withdrawn) && System.nanoTime() - deadline < 0 && !member.stopping()) {
+                Waiting.pause(2);
+            }
+            if (!renewal.renewedAfter(withdrawn) || !member.permission().granted()) {
+                log.info("not becoming writable yet: no renewal of the primary Lease since this member said it was stopped");
+                return false;
+            }
+            return true;
         }
 
         /** A long action begins: the cluster hears what this member is busy with before it starts. */

@@ -1,5 +1,6 @@
 package io.pgpilot.keeper.member;
 
+import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.keeper.model.Observation;
 import io.pgpilot.keeper.postgres.LocalPostgres;
 import java.time.Duration;
@@ -34,8 +35,34 @@ public final class FenceWatchdog {
             if (member.mustFence()) {
                 fence();
             }
+            keepProcessFenceArmed();
             Waiting.pause(CHECK_MS);
         }
+    }
+
+    /**
+     * Moves the fence that holds without this JVM ({@link LocalPostgres#armFence}) on with each renewal while
+     * PostgreSQL may write, and disarms it otherwise. If this JVM stops running, the deadline stays where the
+     * last renewal put it, and PostgreSQL is stopped there.
+     */
+    private void keepProcessFenceArmed() {
+        ClusterSpec spec = member.view().spec();
+        long deadline = member.renewal().deadlineNanos(spec.renewDeadlineMs());
+        if (member.isWritable() && postgres.isRunning() && deadline != RenewalClock.NONE) {
+            postgres.armFence(deadline + processFenceGraceMs(spec) * 1_000_000L);
+        } else {
+            postgres.disarmFence();
+        }
+    }
+
+    /**
+     * How long after the renew deadline the process fence fires: this watchdog's own fence (a fast shutdown,
+     * which lets PostgreSQL stop cleanly) goes first while this JVM runs, and the process fence, with its
+     * immediate stop, still ends writes well before the lease can expire for anyone else: a third of the time
+     * between the renew deadline and the lease's expiry, at most a second (1 s of the default 3 s).
+     */
+    static long processFenceGraceMs(ClusterSpec spec) {
+        return Math.min(1_000, (spec.leaseDurationMs() - spec.renewDeadlineMs()) / 3);
     }
 
     private void fence() {

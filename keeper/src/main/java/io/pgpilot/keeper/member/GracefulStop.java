@@ -76,6 +76,7 @@ public final class GracefulStop {
         try {
             boolean wasPrimary = member.isWritable() || member.observation().role() == PostgresRole.PRIMARY;
             member.stopWriting();
+            node.disarmFence();
             member.stopFollowing();
             node.stopFast(SHUTDOWN_BOUND);
             Lsn finalLsn = Lsn.ZERO;

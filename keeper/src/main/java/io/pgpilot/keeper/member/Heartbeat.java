@@ -6,6 +6,7 @@ import io.pgpilot.cluster.KeeperStatus;
 import io.pgpilot.cluster.Lsn;
 import io.pgpilot.cluster.PostgresRole;
 import io.pgpilot.cluster.PrimaryLease;
+import io.pgpilot.keeper.converge.RestartChoice;
 import io.pgpilot.keeper.converge.StatusDerivation;
 import io.pgpilot.keeper.converge.WritePermission;
 import io.pgpilot.keeper.model.Observation;
@@ -14,12 +15,14 @@ import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
 import io.pgpilot.store.ParallelReads;
 import io.pgpilot.store.Read;
+import io.pgpilot.store.StoreUnavailableException;
 import io.pgpilot.store.Write;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class Heartbeat {
 
     private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
+    /** Longest a failsafe round waits for the members' answers (at most a renew interval). */
+    private static final Duration FAILSAFE_ASK_TIMEOUT = Duration.ofMillis(1_000);
     /** Longest the first heartbeat's publication waits for the first decision. */
     private static final Duration FIRST_PASS_WAIT = Duration.ofSeconds(1);
 
@@ -46,6 +51,7 @@ public final class Heartbeat {
     private final Wakeups wakeups;
     private final Milestones milestones;
     private final HighWaterMarks marks;
+    private final Failsafe failsafe;
 
     /** The reading issued at the process's start, for the first heartbeat to decide on; null once used. */
     private volatile ClusterReading firstReading;
@@ -58,6 +64,14 @@ public final class Heartbeat {
     private String lastError;
     /** The primary Lease as this member last renewed it; null when it holds none. */
     private PrimaryLease lastRenewed;
+    /**
+     * The epoch at which this member's status, as published before this process started, reported it running
+     * as the primary; 0 when it did not, and once the choice below is settled.
+     */
+    private long restartedPrimaryEpoch;
+    /** A restarted primary's choice (see {@link RestartChoice}); null until made. */
+    private RestartChoice restartChoice;
+    private long handOverUntilNanos;
 
     public Heartbeat(Member member, ClusterStore store, LocalPostgres postgres, StatusPublication publication, Wakeups wakeups, Milestones milestones,
                      HighWaterMarks marks) {
@@ -68,6 +82,7 @@ public final class Heartbeat {
         this.wakeups = wakeups;
         this.milestones = milestones;
         this.marks = marks;
+        this.failsafe = new Failsafe(member.name());
         publishMarks();
     }
 
@@ -98,12 +113,18 @@ public final class Heartbeat {
     private void carryOver(List<KeeperRecord> records) {
         KeeperStatus before = records.stream().filter(r -> r.keeper().equals(member.name()) && r.status() instanceof Read.Found<KeeperStatus>)
                 .map(r -> r.status().orElseThrow()).findFirst().orElse(null);
+        restartedPrimaryEpoch = before != null && before.role() == PostgresRole.PRIMARY ? before.epoch() : 0;
         KeeperStatus current = member.status();
         if (StatusDerivation.carriedOver(current, before) != current) {
             member.updateStatus(fresh -> StatusDerivation.carriedOver(fresh, before));
             log.info("carrying over the last published position {} (final LSN {}, synchronous set {}) until PostgreSQL runs",
                     before.receivedLsn(), before.finalLsn(), before.synchronousStandbys());
         }
+    }
+
+    /** A heartbeat now that renews the primary Lease, when this member holds it, whether a renewal is due or not. */
+    public void renewSoon() {
+        wakeups.requestRenewal();
     }
 
     /** A heartbeat now: a decision or a member's condition changed, or this keeper's own did. */
@@ -126,11 +147,19 @@ public final class Heartbeat {
                     log.info("heartbeat: the Kubernetes API answers again");
                     lastError = null;
                 }
+                if (member.inFailsafe()) {
+                    member.failsafe(false);
+                    log.info("failsafe over: the API server answers again and the primary Lease is renewed at epoch {}",
+                            lastRenewed == null ? "-" : lastRenewed.epoch());
+                }
             } catch (RuntimeException e) {
                 // One line per kind of failure, not one per heartbeat, while the API server is away.
                 if (!String.valueOf(e.getMessage()).equals(lastError)) {
                     log.warn("heartbeat failed, will retry every {} ms: {}", interval, e.getMessage());
                     lastError = String.valueOf(e.getMessage());
+                }
+                if (e instanceof StoreUnavailableException) {
+                    failsafeRound();
                 }
             }
             wakeups.requestPass();
@@ -163,12 +192,20 @@ public final class Heartbeat {
         if (lease != null && marks.raiseEpoch(lease.epoch())) {
             publishMarks();
         }
+        if (carryOverPending) {
+            // Before this keeper's first publication and renewal: its own record is still what it published before
+            // the restart, and a restarted primary's choice below depends on it.
+            carryOver(ParallelReads.join(reading.keepers()));
+            carryOverPending = false;
+        }
         RenewalClock renewal = member.renewal();
         if (leaseRead instanceof Read.Missing<PrimaryLease> && mayRecreate(state, spec)) {
             lease = recreate(lastRenewed);
         }
         WritePermission permission = WritePermission.of(member.name(), state, lease, renewal.isFresh(spec.renewDeadlineMs()));
-        if (!member.stopping() && permission.holder() && (full || !renewal.isFresh(spec.renewIntervalMs()))) {
+        boolean renewalAsked = wakeups.takeRenewalRequest();
+        if (!member.stopping() && permission.holder() && (full || renewalAsked || !renewal.isFresh(spec.renewIntervalMs()))
+                && mayRenewAfterRestart(spec, state, lease, reading)) {
             lease = renew(lease);
         }
         if (!permission.holder()) {
@@ -177,11 +214,6 @@ public final class Heartbeat {
         // Read with the rest, before a renewal above: a status read a few milliseconds early is still current
         // for every use below (the statuses are each keeper's own, and the renewal does not change them).
         List<KeeperRecord> records = ParallelReads.join(reading.keepers());
-        if (carryOverPending) {
-            // Before this keeper's first publication: its own record is still what it published before the restart.
-            carryOver(records);
-            carryOverPending = false;
-        }
         Map<String, KeeperStatus> keepers = ClusterView.statuses(records);
         ClusterView view = new ClusterView(spec, state, lease, keepers);
         member.view(view);
@@ -211,6 +243,74 @@ public final class Heartbeat {
                     : "could not release the primary Lease (it changed meanwhile)");
             renewal.forget();
         }
+    }
+
+    /**
+     * The API server does not answer: a primary that renewed its Lease in this term, and published which
+     * members it would ask, asks them to confirm it and counts the round as a renewal, sent when the round
+     * was, when every one does.
+     */
+    private void failsafeRound() {
+        ClusterView v = member.view();
+        if (!v.spec().failsafe() || member.stopping() || !member.isWritable() || lastRenewed == null || !member.permission(v).holder()) {
+            return;
+        }
+        Set<String> published = publication.failsafeMembersPublished();
+        if (published.isEmpty()) {
+            // A sentinel may promote any member while this primary's status lists none: failsafe would not be safe.
+            report("failsafe", "failsafe: this primary has not published the members it would ask yet: it fences at its renew deadline");
+            return;
+        }
+        RenewalClock renewal = member.renewal();
+        long sent = renewal.now();
+        String refused = failsafe.confirm(v, published, Duration.ofMillis(Math.min(v.spec().renewIntervalMs(), FAILSAFE_ASK_TIMEOUT.toMillis())));
+        if (refused == null) {
+            renewal.renewed(sent);
+            if (!member.inFailsafe()) {
+                member.failsafe(true);
+                log.warn("failsafe: the API server does not answer and every member confirmed this primary at epoch {}: it keeps accepting writes",
+                        v.state().epoch());
+            }
+            report("failsafe", "");
+        } else {
+            member.failsafe(false);
+            report("failsafe", "failsafe: not every member confirms this primary (" + refused + "): it fences at its renew deadline");
+        }
+    }
+
+    /**
+     * A primary whose keeper restarted with the Lease still its own renews it only when {@link RestartChoice}
+     * says to restart in place; when it hands over it leaves the Lease alone, so that the sentinel promotes the
+     * standby on the restart's evidence, and renews after all only if no failover came within a lease duration.
+     * Any member that is not such a restarted primary renews as usual.
+     */
+    private boolean mayRenewAfterRestart(ClusterSpec spec, ClusterState state, PrimaryLease lease, ClusterReading reading) {
+        if (restartedPrimaryEpoch == 0 || lease == null || lease.epoch() != restartedPrimaryEpoch || member.renewal().millisSinceRenewal() >= 0
+                || member.isWritable()) {
+            return true;
+        }
+        if (restartChoice == null) {
+            Map<String, KeeperStatus> keepers = ClusterView.statuses(ParallelReads.join(reading.keepers()));
+            restartChoice = RestartChoice.of(member.name(), spec, state, keepers, member.status().receivedLsn(), store.sentinelLeads());
+            if (!restartChoice.handOver()) {
+                log.info("restarted holding the primary Lease at epoch {}: restarting PostgreSQL in place ({})", lease.epoch(), restartChoice.reason());
+                restartedPrimaryEpoch = 0;
+                return true;
+            }
+            handOverUntilNanos = System.nanoTime() + spec.leaseDurationMs() * 1_000_000L;
+            member.message("restarted after a crash: handing over to " + restartChoice.candidate());
+            log.warn("restarted holding the primary Lease at epoch {}: not renewing it, so that a sentinel promotes {} ({}); restarting in place "
+                    + "only if no failover comes within {} ms", lease.epoch(), restartChoice.candidate(), restartChoice.reason(), spec.leaseDurationMs());
+            return false;
+        }
+        if (System.nanoTime() - handOverUntilNanos < 0) {
+            return false;
+        }
+        log.warn("no failover came within {} ms of handing over to {}: renewing the primary Lease and restarting PostgreSQL in place",
+                spec.leaseDurationMs(), restartChoice.candidate());
+        member.message(null);
+        restartedPrimaryEpoch = 0;
+        return true;
     }
 
     private PrimaryLease renew(PrimaryLease lease) {
@@ -317,7 +417,7 @@ public final class Heartbeat {
     }
 
     private void report(String object, String text) {
-        if (!text.equals(reported.put(object, text))) {
+        if (!text.equals(reported.put(object, text)) && !text.isEmpty()) {
             log.error(text);
         }
     }

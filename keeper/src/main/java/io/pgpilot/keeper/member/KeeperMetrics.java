@@ -29,6 +29,8 @@ public final class KeeperMetrics {
         Gauge.builder("pgpilot_keeper_is_primary", () -> member.observation().role() == PostgresRole.PRIMARY ? 1 : 0).register(registry);
         Gauge.builder("pgpilot_keeper_is_standby", () -> member.observation().role() == PostgresRole.STANDBY ? 1 : 0).register(registry);
         Gauge.builder("pgpilot_keeper_fenced", () -> member.fenced() ? 1 : 0).register(registry);
+        Gauge.builder("pgpilot_keeper_failsafe", () -> member.inFailsafe() ? 1 : 0)
+                .description("1 while this primary accepts writes on its members' confirmations, the API server not answering").register(registry);
         Gauge.builder("pgpilot_keeper_lag_bytes", () -> member.status().lagBytes()).register(registry);
         Gauge.builder("pgpilot_keeper_lag_seconds", () -> member.status().lagSeconds()).register(registry);
         Gauge.builder("pgpilot_keeper_ms_since_lease_renewal", member.renewal()::millisSinceRenewal).register(registry);

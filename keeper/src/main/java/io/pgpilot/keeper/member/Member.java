@@ -2,8 +2,11 @@ package io.pgpilot.keeper.member;
 
 import io.pgpilot.cluster.Endpoint;
 import io.pgpilot.cluster.KeeperStatus;
+import io.pgpilot.cluster.MemberPlan;
 import io.pgpilot.cluster.MemberState;
 import io.pgpilot.cluster.PostgresRole;
+import io.pgpilot.cluster.PrimaryLease;
+import io.pgpilot.cluster.Role;
 import io.pgpilot.keeper.converge.StatusDerivation;
 import io.pgpilot.keeper.converge.StatusFacts;
 import io.pgpilot.keeper.converge.WritePermission;
@@ -62,6 +65,11 @@ public final class Member {
     private volatile long lastClusterChangeNanos = System.nanoTime() - Duration.ofHours(1).toNanos();
     /** Written once, by the shutdown hook. */
     private volatile boolean stopping;
+    /** Written by the HTTP API's threads under this object's lock: the failsafe promise this member gave, and to whom. */
+    private long promisedUntilNanos = System.nanoTime();
+    private String promisedTo;
+    /** Written by the heartbeat: writable on the members' confirmations while the API server does not answer. */
+    private volatile boolean failsafe;
     /** Written by every thread, always as a whole derivation from the one before ({@link #refreshStatus}). */
     private final AtomicReference<KeeperStatus> status;
 
@@ -148,11 +156,75 @@ public final class Member {
                 && status().lagBytes() <= view.spec().maxLagForReadsBytes();
     }
 
-    /** PostgreSQL is (about to be) started or promoted as the primary: this keeper lets it accept writes. */
-    synchronized void becomeWritable() {
+    /**
+     * PostgreSQL is about to be started or promoted as the primary: this keeper lets it accept writes. Refused
+     * while a failsafe promise to another primary runs (see {@link #promise}): that primary may still be
+     * writing, and this member must not until the promise is over.
+     *
+     * @return false when refused; nothing changed
+     */
+    synchronized boolean becomeWritable() {
+        if (promisedUntilNanos - System.nanoTime() > 0) {
+            return false;
+        }
         writable = true;
         fenced = false;
         following = null;
+        return true;
+    }
+
+    // ---- failsafe ------------------------------------------------------------------------------------
+
+    /**
+     * A primary that cannot reach the API server asks this member to confirm it (failsafe). Confirmed only
+     * while this member sees {@code primary} as C-state's primary at {@code epoch}, no other holder of the
+     * primary Lease, and is not itself planned as, or becoming, the primary; the confirmation is a promise not
+     * to become writable for {@code windowMs} from now, by this member's own clock ({@link #becomeWritable}).
+     *
+     * @return null when confirmed; otherwise why not, in words
+     */
+    public synchronized String promise(String primary, long epoch, long windowMs) {
+        ClusterView v = view;
+        MemberPlan plan = v.state().planFor(name);
+        if (writable) {
+            return name + " accepts writes itself";
+        }
+        if (plan == null || plan.role() != Role.STANDBY) {
+            return "C-state " + (plan == null ? "has no plan for " + name : "plans " + name + " as the primary");
+        }
+        if (!primary.equals(v.state().primary()) || epoch != v.state().epoch()) {
+            return name + " reads C-state naming " + v.state().primary() + " at epoch " + v.state().epoch() + ", not " + primary + " at " + epoch;
+        }
+        PrimaryLease lease = v.lease();
+        if (lease != null && lease.holder() != null && (!lease.isHeldBy(primary) || lease.epoch() > epoch)) {
+            return name + " reads the primary Lease naming " + lease.holder() + " at epoch " + lease.epoch();
+        }
+        long until = System.nanoTime() + windowMs * 1_000_000L;
+        if (until - promisedUntilNanos > 0) {
+            promisedUntilNanos = until;
+        }
+        promisedTo = primary;
+        return null;
+    }
+
+    /** Null when no failsafe promise runs; otherwise the promise, in words, for the decision's reason. */
+    String outstandingPromise() {
+        long leftMs;
+        String to;
+        synchronized (this) {
+            leftMs = (promisedUntilNanos - System.nanoTime()) / 1_000_000;
+            to = promisedTo;
+        }
+        return leftMs > 0 ? "promised " + to + " (in failsafe) not to become writable for " + leftMs + " ms more" : null;
+    }
+
+    /** Whether this primary keeps writing on its members' confirmations because the API server does not answer. */
+    public boolean inFailsafe() {
+        return failsafe;
+    }
+
+    void failsafe(boolean on) {
+        failsafe = on;
     }
 
     /** PostgreSQL is being stopped, demoted or found dead: nothing this keeper started accepts writes any more. */

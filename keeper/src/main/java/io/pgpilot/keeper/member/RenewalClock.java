@@ -34,6 +34,19 @@ public final class RenewalClock {
         return ever ? (clock.nanos() - lastSentNanos) / 1_000_000 : -1;
     }
 
+    /** Whether a renewal sent after {@code nanos} (of {@link MonotonicClock#nanos}) succeeded. */
+    public boolean renewedAfter(long nanos) {
+        return ever && lastSentNanos - nanos > 0;
+    }
+
+    /** {@link #deadlineNanos} when there was no renewal. */
+    public static final long NONE = Long.MIN_VALUE;
+
+    /** When, in {@link MonotonicClock#nanos}, the last renewal goes stale; {@link #NONE} when there was none. */
+    public long deadlineNanos(long renewDeadlineMs) {
+        return ever ? lastSentNanos + renewDeadlineMs * 1_000_000L : NONE;
+    }
+
     public boolean isFresh(long renewDeadlineMs) {
         long age = millisSinceRenewal();
         return age >= 0 && age < renewDeadlineMs;

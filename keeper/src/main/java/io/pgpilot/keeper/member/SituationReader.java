@@ -70,7 +70,7 @@ public final class SituationReader {
                 : Divergence.UNKNOWN;
         return new Situation(me, plan, state.epoch(), bootstrap, member.permission(v), data,
                 plan != null && plan.reinit() && !reinitDone(state.generation()), running, upstream, upstreamPrimary, member.following(),
-                identityProblem(v, data), forked, outdatedSettings(v, alive));
+                identityProblem(v, data), forked, outdatedSettings(v, alive), member.outstandingPromise());
     }
 
     /** The record a sentinel writes when it bootstraps: no previous primary, reason "bootstrap…". */

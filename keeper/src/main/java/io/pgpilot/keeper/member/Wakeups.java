@@ -16,6 +16,8 @@ public final class Wakeups {
     private final Object beat = new Object();
     /** Guarded by {@code beat}. */
     private boolean nudged;
+    /** Guarded by {@code beat}: the next heartbeat renews the primary Lease even if it is not yet due. */
+    private boolean renewalRequested;
     private final Object pass = new Object();
     /** Guarded by {@code pass}. */
     private boolean passRequested;
@@ -24,6 +26,24 @@ public final class Wakeups {
         synchronized (beat) {
             nudged = true;
             beat.notifyAll();
+        }
+    }
+
+    /** Asks for a heartbeat now that renews the primary Lease, if this member holds it, due or not. */
+    void requestRenewal() {
+        synchronized (beat) {
+            renewalRequested = true;
+            nudged = true;
+            beat.notifyAll();
+        }
+    }
+
+    /** Whether a renewal was asked for since the last call; consumes the request. */
+    boolean takeRenewalRequest() {
+        synchronized (beat) {
+            boolean requested = renewalRequested;
+            renewalRequested = false;
+            return requested;
         }
     }
 

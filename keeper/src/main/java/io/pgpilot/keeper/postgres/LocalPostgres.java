@@ -23,4 +23,13 @@ public interface LocalPostgres {
      * postmaster is still there after {@code escalation}.
      */
     void stopAcceptingWrites(Duration escalation);
+
+    /**
+     * Keeps a fence that holds without this JVM: PostgreSQL is stopped once {@code deadlineNanos} (of
+     * {@link System#nanoTime}) passes, unless armed again with a later one first.
+     */
+    void armFence(long deadlineNanos);
+
+    /** PostgreSQL accepts no writes by this keeper's leave any more: the fence has nothing to stop. */
+    void disarmFence();
 }

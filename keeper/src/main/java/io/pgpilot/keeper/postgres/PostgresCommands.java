@@ -55,6 +55,11 @@ public record PostgresCommands(Path binDir, String runAs) {
         return wrap(List.of(tool("pg_waldump"), "--quiet", "--path=" + walDir, "--start=" + start, firstSegment, lastSegment));
     }
 
+    /** The fence watchdog ({@code FenceWatchdogProcess}): Perl, as PostgreSQL's user, dying with the keeper. */
+    public List<String> fenceWatchdog(Path script, Path deadlineFile) {
+        return wrap(List.of("perl", script.toString(), deadlineFile.toString()));
+    }
+
     public List<String> controldata(Path pgdata) {
         return wrap(List.of(tool("pg_controldata"), pgdata.toString()));
     }

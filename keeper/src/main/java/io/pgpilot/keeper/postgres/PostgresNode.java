@@ -43,6 +43,7 @@ public final class PostgresNode implements LocalPostgres {
     private final Passwords passwords;
     private final PostgresProbe probe;
     private final WalEndReader walEnds;
+    private final FenceWatchdogProcess fence;
     private volatile Postmaster postmaster;
     private volatile String systemIdentifier;
 
@@ -53,6 +54,7 @@ public final class PostgresNode implements LocalPostgres {
         this.passwords = passwords;
         this.probe = probe;
         this.walEnds = new WalEndReader(area, commands, runner);
+        this.fence = new FenceWatchdogProcess(area, commands);
     }
 
     public WorkArea area() {
@@ -82,6 +84,19 @@ public final class PostgresNode implements LocalPostgres {
     @Override
     public Observation observe() {
         return probe.observe();
+    }
+
+    @Override
+    public void armFence(long deadlineNanos) {
+        Postmaster p = postmaster;
+        if (p != null && p.isRunning()) {
+            fence.arm(p.pid(), deadlineNanos);
+        }
+    }
+
+    @Override
+    public void disarmFence() {
+        fence.disarm();
     }
 
     @Override

@@ -39,6 +39,16 @@ public final class Postmaster {
     }
 
     public static Postmaster start(List<String> command, Path logFile) throws IOException {
+        Postmaster postmaster = new Postmaster(spawn(command, logFile));
+        postmaster.process.onExit().thenAccept(p -> log.info("postmaster pid {} exited with code {}", p.pid(), p.exitValue()));
+        return postmaster;
+    }
+
+    /**
+     * Starts {@code command} from the parent thread, its output appended to {@code logFile}: any child of the
+     * keeper that must die with it (the postmaster, the fence watchdog) is started this way.
+     */
+    static Process spawn(List<String> command, Path logFile) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -53,15 +63,13 @@ public final class Postmaster {
             } catch (InterruptedException e) {
                 interrupted = true;
             } catch (ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException("cannot start the postmaster: " + e.getCause(), e.getCause());
+                throw e.getCause() instanceof IOException io ? io : new IOException("cannot start " + command.get(0) + ": " + e.getCause(), e.getCause());
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        Postmaster postmaster = new Postmaster(process);
-        process.onExit().thenAccept(p -> log.info("postmaster pid {} exited with code {}", p.pid(), p.exitValue()));
-        return postmaster;
+        return process;
     }
 
     public long pid() {

@@ -68,6 +68,11 @@ public record WorkArea(Path root, String runAs) {
         return root.resolve("cluster-seen");
     }
 
+    /** The fence watchdog's deadline, which the keeper keeps moving on while it renews ({@code FenceWatchdogProcess}). */
+    public Path fenceDeadline() {
+        return socketDir().resolve("fence-deadline");
+    }
+
     public Path standbySignal() {
         return pgdata().resolve("standby.signal");
     }

@@ -24,36 +24,38 @@ class ConvergenceTest {
     /** A builder over the fields each row changes; the base is "k1, planned primary, lease held at epoch 1, fresh". */
     private record S(MemberPlan plan, String plannedPrimary, long epoch, boolean bootstrap, PrimaryLease lease, boolean fresh, DataState data,
                      boolean reinit, PostgresRole running, Endpoint upstream, boolean upstreamPrimary, Endpoint following, String identity, Divergence divergence,
-                     boolean outdated) {
+                     boolean outdated, String promise) {
         static S primaryBase() {
-            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, false, null, null, Divergence.UNKNOWN, false);
+            return new S(MemberPlan.primary(), "me", 1, true, new PrimaryLease("me", 1, "7"), true, DataState.EMPTY, false, NONE, null, false, null, null, Divergence.UNKNOWN, false, null);
         }
 
         static S standbyBase() {
-            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, true, null, null, Divergence.UNKNOWN, false);
+            return new S(MemberPlan.standbyOf("k1"), "k1", 1, true, new PrimaryLease("k1", 1, "7"), false, DataState.EMPTY, false, NONE, K1, true, null, null, Divergence.UNKNOWN, false, null);
         }
 
-        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
-        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, upstreamPrimary, following, identity, divergence, outdated); }
-        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
-        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
-        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
-        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
-        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
-        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, upstreamPrimary, following, identity, divergence, outdated); }
-        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, f, identity, divergence, outdated); }
-        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, "other cluster", divergence, outdated); }
-        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
-        S upstreamStandby() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, false, following, identity, divergence, outdated); }
-        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated); }
+        S data(DataState d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, d, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S running(PostgresRole r) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, r, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S fresh(boolean f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, f, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S bootstrap(boolean b) { return new S(plan, plannedPrimary, epoch, b, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S lease(PrimaryLease l) { return new S(plan, plannedPrimary, epoch, bootstrap, l, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S epoch(long e) { return new S(plan, plannedPrimary, e, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S withReinit() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, true, running, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S upstream(Endpoint u) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, u, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S following(Endpoint f) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, f, identity, divergence, outdated, promise); }
+        S foreign() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, "other cluster", divergence, outdated, promise); }
+        S noPlan() { return new S(null, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
+        S upstreamStandby() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, false, following, identity, divergence, outdated, promise); }
+        S plannedPrimary(String p) { return new S(plan, p, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated, promise); }
 
-        S outdatedSettings() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, true); }
+        S outdatedSettings() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, true, promise); }
 
-        S divergence(Divergence d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, d, outdated); }
+        S promised() { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, divergence, outdated, "promised k1 (in failsafe) not to become writable for 900 ms more"); }
+
+        S divergence(Divergence d) { return new S(plan, plannedPrimary, epoch, bootstrap, lease, fresh, data, reinit, running, upstream, upstreamPrimary, following, identity, d, outdated, promise); }
 
         Situation situation() {
             return new Situation("me", plan, epoch, bootstrap, WritePermission.of("me", plannedPrimary, plan, epoch, lease, fresh), data, reinit, running,
-                    upstream, upstreamPrimary, following, identity, divergence, outdated);
+                    upstream, upstreamPrimary, following, identity, divergence, outdated, promise);
         }
     }
 
@@ -73,6 +75,9 @@ class ConvergenceTest {
                 Arguments.of("running standby, lease held -> promote", p.data(DataState.STANDBY).running(STANDBY), Action.Promote.class),
                 Arguments.of("running standby, lease not yet held -> keep replaying", p.data(DataState.STANDBY).running(STANDBY).lease(new PrimaryLease("k2", 1, "7")), Action.Hold.class),
                 Arguments.of("running primary, all valid -> serve", p.data(DataState.PRIMARY).running(PRIMARY), Action.ServePrimary.class),
+                Arguments.of("running standby, lease held, failsafe promise to the old primary runs -> wait, never promote",
+                        p.data(DataState.STANDBY).running(STANDBY).promised(), Action.Hold.class),
+                Arguments.of("primary data, failsafe promise runs -> wait, never start writable", p.data(DataState.PRIMARY).promised(), Action.Hold.class),
                 Arguments.of("running primary, renewal stale -> stop (fence)", p.data(DataState.PRIMARY).running(PRIMARY).fresh(false), Action.Stop.class),
                 Arguments.of("running primary, lease released -> stop", p.data(DataState.PRIMARY).running(PRIMARY).lease(new PrimaryLease(null, 1, "8")), Action.Stop.class),
                 Arguments.of("running primary, C-state names another -> stop", p.data(DataState.PRIMARY).running(PRIMARY).plannedPrimary("k2"), Action.Stop.class),
@@ -129,6 +134,15 @@ class ConvergenceTest {
         }
         if (action instanceof Action.Clone || action instanceof Action.Initdb) {
             assertThat(given.data() == DataState.EMPTY || given.reinit()).as(name + ": only an empty directory is written from scratch").isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void neverBecomesWritableWhileAFailsafePromiseRuns(String name, S given, Class<? extends Action> ignored) {
+        Action action = Convergence.decide(given.situation());
+        if (given.promise() != null) {
+            assertThat(action).as(name).isNotInstanceOfAny(Action.StartPrimary.class, Action.Promote.class, Action.Initdb.class);
         }
     }
 

@@ -4,25 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.cluster.ClusterState;
 import io.pgpilot.cluster.KeeperStatus;
-import io.pgpilot.cluster.Lsn;
 import io.pgpilot.cluster.MemberPlan;
 import io.pgpilot.cluster.MemberState;
 import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.cluster.Phase;
 import io.pgpilot.cluster.PostgresRole;
 import io.pgpilot.cluster.PrimaryLease;
-import io.pgpilot.keeper.model.Observation;
-import io.pgpilot.keeper.postgres.LocalPostgres;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
 import io.pgpilot.store.Read;
 import io.pgpilot.testing.ApiServer;
-import io.pgpilot.time.MonotonicClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +39,7 @@ class HeartbeatAndFenceTest {
 
     /** renew 200 ms, renew deadline 2 s, lease 3 s: short, with room for a loaded machine's slow answers. */
     private static final ClusterSpec SPEC = new ClusterSpec(3, false, 1, false, 1024 * 1024, 16 * 1024 * 1024, 200, 2_000, 3_000, 300_000, false,
-            Map.of(), List.of());
+            Map.of(), List.of(), true);
     private static final Duration WITHIN = Duration.ofSeconds(10);
 
     @TempDir
@@ -57,9 +51,8 @@ class HeartbeatAndFenceTest {
     /** The keeper's, with a request timeout well below the renew deadline, as the keeper's own. */
     ClusterStore keeperStore;
     StandInPostgres postgres;
+    RunningMember running;
     Member member;
-    Thread heartbeatThread;
-    Thread watchdogThread;
 
     @BeforeAll
     static void startApi() throws Exception {
@@ -82,27 +75,16 @@ class HeartbeatAndFenceTest {
 
     @AfterEach
     void stopKeeper() throws InterruptedException {
-        if (member != null) {
-            member.beginStopping();
-            heartbeatThread.join(5_000);
-            watchdogThread.join(5_000);
+        if (running != null) {
+            running.close();
         }
         api.resume();
     }
 
     /** The heartbeat and the watchdog of member "me", running. */
     private void startKeeper() {
-        member = new Member("me", postgres, new RenewalClock(MonotonicClock.system()),
-                KeeperStatus.starting("me", "127.0.0.1", 5432, 8008));
-        Wakeups wakeups = new Wakeups();
-        Milestones milestones = new Milestones();
-        milestones.passed();   // no convergence loop here: the first publication need not wait for its decision
-        KeeperMetrics metrics = new KeeperMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        HighWaterMarks marks = new HighWaterMarks(dir.resolve("cluster-seen-" + store.namespace()), (file, text) -> Files.writeString(file, text));
-        Heartbeat heartbeat = new Heartbeat(member, keeperStore, postgres, new StatusPublication(keeperStore), wakeups, milestones, marks);
-        heartbeat.begin(ClusterReading.issue(keeperStore));
-        heartbeatThread = daemon("test-heartbeat", heartbeat::run);
-        watchdogThread = daemon("test-watchdog", new FenceWatchdog(member, postgres, metrics)::run);
+        running = new RunningMember("me", 8008, postgres, keeperStore, dir.resolve("cluster-seen-" + store.namespace()));
+        member = running.member;
     }
 
     private void plan(String primary, long epoch) {
@@ -162,6 +144,20 @@ class HeartbeatAndFenceTest {
         await().atMost(WITHIN).until(() -> member.permission().granted());
         assertThat(lease().epoch()).isEqualTo(1);
         await().atMost(WITHIN).until(() -> published().map(s -> s.state() == MemberState.FENCED).orElse(false));
+    }
+
+    @Test
+    void theProcessFenceFollowsEachRenewalWhileThePrimaryMayWriteAndIsDisarmedOnceItStops() {
+        servingPrimary();
+        await().atMost(WITHIN).until(() -> postgres.fenceDeadlineNanos != 0);
+        long first = postgres.fenceDeadlineNanos;
+        await().atMost(WITHIN).until(() -> postgres.fenceDeadlineNanos > first);
+        long grace = FenceWatchdog.processFenceGraceMs(SPEC) * 1_000_000L;
+        // The renewal's deadline, plus the grace that lets the keeper's own fence go first.
+        await().atMost(WITHIN).until(() -> postgres.fenceDeadlineNanos - grace == member.renewal().deadlineNanos(SPEC.renewDeadlineMs()));
+        assertThat(grace).isEqualTo(333_000_000L);
+        member.stopWriting();
+        await().atMost(WITHIN).until(() -> postgres.fenceDeadlineNanos == 0);
     }
 
     @Test
@@ -267,13 +263,6 @@ class HeartbeatAndFenceTest {
         assertThat(lease().holder()).isEqualTo("k2");
     }
 
-    private static Thread daemon(String name, Runnable body) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
     private Optional<KeeperStatus> published() {
         try {
             for (KeeperRecord r : store.listKeepers()) {
@@ -285,45 +274,5 @@ class HeartbeatAndFenceTest {
             // stalled by the test
         }
         return Optional.empty();
-    }
-
-    /** PostgreSQL as the heartbeat and the watchdog see it: running in a role, or stopped by a fence. */
-    private final class StandInPostgres implements LocalPostgres {
-        private volatile PostgresRole role = PostgresRole.NONE;
-        /** How old the last renewal was when the fence stopped it; -1 while it was not fenced. */
-        volatile long stoppedAtRenewalAgeMs = -1;
-
-        void runAs(PostgresRole running) {
-            role = running;
-        }
-
-        void stop() {
-            role = PostgresRole.NONE;
-        }
-
-        @Override
-        public boolean isRunning() {
-            return role != PostgresRole.NONE;
-        }
-
-        @Override
-        public long pid() {
-            return isRunning() ? 4242 : 0;
-        }
-
-        @Override
-        public Observation observe() {
-            if (!isRunning()) {
-                return Observation.unreachable("not running");
-            }
-            return new Observation(role, "7001", 1, Lsn.parse("0/3000000"), Lsn.parse("0/3000000"), Lsn.parse("0/3000000"),
-                    role == PostgresRole.STANDBY ? "streaming" : null, null, 0, List.of(), -1, null);
-        }
-
-        @Override
-        public void stopAcceptingWrites(Duration escalation) {
-            stoppedAtRenewalAgeMs = member.renewal().millisSinceRenewal();
-            role = PostgresRole.NONE;
-        }
     }
 }

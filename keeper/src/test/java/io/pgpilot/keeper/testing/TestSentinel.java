@@ -28,7 +28,7 @@ public final class TestSentinel {
     /** Short timings so fencing and expiry happen within a test. */
     public static ClusterSpec fastSpec() {
         return new ClusterSpec(3, false, 1, false, 1024 * 1024, 16 * 1024 * 1024, 200, 1_000, 2_000, 300_000, false,
-                Map.of("shared_buffers", "16MB", "max_connections", "30"), List.of());
+                Map.of("shared_buffers", "16MB", "max_connections", "30"), List.of(), true);
     }
 
     public void writeSpec(ClusterSpec spec) {

@@ -50,7 +50,7 @@ class RouterTest {
     void trustWindowsComeFromTheSpec() {
         assertThat(Router.leaseTrustMs(SPEC)).isEqualTo(2000);
         assertThat(Router.confirmationTrustMs(SPEC)).isEqualTo(1000);
-        ClusterSpec tight = new ClusterSpec(3, false, 1, false, 0, 0, 1000, 1500, 1700, 300_000, false, Map.of(), List.of());
+        ClusterSpec tight = new ClusterSpec(3, false, 1, false, 0, 0, 1000, 1500, 1700, 300_000, false, Map.of(), List.of(), true);
         // Never past the renew deadline, and a confirmation never outlives leaseDuration - renewDeadline.
         assertThat(Router.leaseTrustMs(tight)).isEqualTo(1500);
         assertThat(Router.confirmationTrustMs(tight)).isEqualTo(200);

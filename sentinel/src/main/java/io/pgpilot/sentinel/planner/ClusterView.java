@@ -7,19 +7,14 @@ import io.pgpilot.cluster.Lsn;
 import io.pgpilot.cluster.MemberState;
 import io.pgpilot.cluster.PostgresRole;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The questions the planner asks about keepers, answered from one input: who is fresh, who is a healthy
  * standby, which WAL position the primary last reported. Pure, like the planner.
  */
 final class ClusterView {
-
-    /** Keeper states that say, by themselves, that PostgreSQL does not accept writes. */
-    private static final Set<MemberState> STOPPED_STATES = EnumSet.of(MemberState.STOPPED, MemberState.FAILED, MemberState.FENCED);
 
     /** Best candidate first: most WAL received, then higher priority, then name for a stable order. */
     static final Comparator<KeeperView> PREFERENCE = Comparator
@@ -53,7 +48,7 @@ final class ClusterView {
 
     /** Positive evidence that this keeper's PostgreSQL does not accept writes, from its own fresh report. */
     boolean reportsNotRunningAsPrimary(KeeperView k) {
-        return current(k) && k.status().role() != PostgresRole.PRIMARY && STOPPED_STATES.contains(k.status().state());
+        return current(k) && k.status().saysNotWriting();
     }
 
     /** A demoted primary that stopped cleanly: not primary any more, and it published the last position it wrote. */
@@ -95,7 +90,8 @@ final class ClusterView {
 
     /**
      * Why {@code k} cannot be promoted, or empty when it can: a fresh, running standby of this
-     * cluster's data on the current timeline, planned, and not marked noFailover.
+     * cluster's data on the current timeline, planned, listed by the primary among the members it asks in
+     * failsafe (when it lists any), and not marked noFailover.
      */
     Optional<String> whyNotPromotable(KeeperView k) {
         if (k == null) {
@@ -106,6 +102,11 @@ final class ClusterView {
         }
         if (!state.members().containsKey(k.name())) {
             return Optional.of("it is not a planned member");
+        }
+        List<String> failsafeMembers = primaryStatus().map(KeeperStatus::failsafeMembers).orElse(List.of());
+        if (!failsafeMembers.isEmpty() && !failsafeMembers.contains(k.name())) {
+            // The primary may be writing on its members' confirmations (failsafe) and would not ask this one.
+            return Optional.of("the primary " + state.primary() + " does not list it among the members it asks in failsafe");
         }
         if (!k.readable()) {
             return Optional.of("its status cannot be read (" + k.corruption() + ")");

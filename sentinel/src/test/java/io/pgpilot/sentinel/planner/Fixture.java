@@ -26,7 +26,7 @@ final class Fixture {
     OperatorRequest request;
 
     static ClusterSpec spec(boolean sync, int minSync, boolean strict, long maxLag) {
-        return new ClusterSpec(3, sync, minSync, strict, maxLag, 16 * 1024 * 1024, 1_000, 5_000, 8_000, 300_000, false, Map.of(), List.of());
+        return new ClusterSpec(3, sync, minSync, strict, maxLag, 16 * 1024 * 1024, 1_000, 5_000, 8_000, 300_000, false, Map.of(), List.of(), true);
     }
 
     static Fixture empty() {
@@ -36,7 +36,7 @@ final class Fixture {
         return f;
     }
 
-    /** p0 primary at epoch 3 (lsn 1000), standbys s1 (lsn 900) and s2 (lsn 800). */
+    /** p0 primary at epoch 3 (lsn 1000), standbys s1 (lsn 900) and s2 (lsn 800); p0 lists all three as its failsafe members. */
     static Fixture running() {
         Fixture f = new Fixture();
         Map<String, MemberPlan> members = new HashMap<>();
@@ -45,7 +45,7 @@ final class Fixture {
         members.put("s2", MemberPlan.standbyOf("p0"));
         f.state = new ClusterState(10, 3, Phase.NORMAL, "steady", "p0", members, List.of(), 0, List.of());
         f.lease = PrimaryLeaseView.held("p0", 3, 200);
-        f.put(primary("p0", 1000));
+        f.put(primary("p0", 1000).toBuilder().failsafeMembers(List.of("p0", "s1", "s2")).build());
         f.put(standby("s1", 900));
         f.put(standby("s2", 800));
         return f;
@@ -56,7 +56,7 @@ final class Fixture {
         Fixture f = running();
         f.spec = spec(true, 1, false, 1024 * 1024);
         f.state = new ClusterState(10, 3, Phase.NORMAL, "steady", "p0", f.state.members(), List.of("s1", "s2"), 1, List.of());
-        f.put(primary("p0", 1000).toBuilder().synchronousStandbys(List.of("s1", "s2")).build());
+        f.put(primary("p0", 1000).toBuilder().synchronousStandbys(List.of("s1", "s2")).failsafeMembers(List.of("p0", "s1", "s2")).build());
         return f;
     }
 
@@ -74,6 +74,15 @@ final class Fixture {
 
     static KeeperStatus fresh(String name) {
         return KeeperStatus.starting(name, "127.0.0.1", 5432, 8008);
+    }
+
+    /** {@code name} planned as a standby of p0 in C-state, with {@code status}. */
+    Fixture member(KeeperStatus status) {
+        Map<String, MemberPlan> members = new HashMap<>(state.members());
+        members.put(status.name(), MemberPlan.standbyOf(state.primary()));
+        state = new ClusterState(state.generation(), state.epoch(), state.phase(), state.reason(), state.primary(), members,
+                state.synchronousStandbys(), state.synchronousQuorum(), state.history());
+        return put(status);
     }
 
     Fixture put(KeeperStatus status) {

@@ -224,6 +224,13 @@ class PlannerTableTest {
         row("a noFailover standby is skipped even with the most WAL", () -> Fixture.running().leaseAge(9_000)
                         .edit("s1", b -> b.noFailover(true)).edit("s2", b -> b.writeLsn(new Lsn(950))),
                 d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
+        row("a member the primary does not list among those it asks in failsafe is not a candidate, even with the most WAL: "
+                        + "the primary may still be writing on the others' confirmations", () -> Fixture.running().leaseAge(9_000)
+                        .member(Fixture.standby("s3", 1000)),
+                d -> promotes(d, "s1", Reason.PRIMARY_LEASE_EXPIRED));
+        row("a primary that lists no failsafe members (fenced, or before its first publication) restricts no candidate", () -> Fixture.running()
+                        .leaseAge(9_000).edit("p0", b -> b.failsafeMembers(List.of())).member(Fixture.standby("s3", 1000)),
+                d -> promotes(d, "s3", Reason.PRIMARY_LEASE_EXPIRED));
         row("equal WAL: the higher priority wins", () -> Fixture.running().leaseAge(9_000)
                         .edit("s2", b -> b.writeLsn(new Lsn(900)).priority(3)),
                 d -> promotes(d, "s2", Reason.PRIMARY_LEASE_EXPIRED));
