@@ -22,6 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class AcknowledgedWriter implements AutoCloseable {
 
+    /** The table the writer inserts into, one row per insert. */
+    public static final String TABLE = "pgpilot_drill";
+
     /** Pauses between acknowledgements longer than this are remembered; a write here takes a few milliseconds. */
     private static final long GAP_NANOS = 20_000_000L;
 
@@ -49,13 +52,7 @@ public final class AcknowledgedWriter implements AutoCloseable {
     public AcknowledgedWriter(int rwPort, String password, Duration interval) {
         this.intervalNanos = interval.toNanos();
         this.url = "jdbc:postgresql://127.0.0.1:" + rwPort + "/postgres";
-        this.props = new Properties();
-        props.setProperty("user", "postgres");
-        props.setProperty("password", password);
-        props.setProperty("connectTimeout", "3");
-        props.setProperty("socketTimeout", "3");
-        props.setProperty("sslmode", "disable");
-        props.setProperty("tcpKeepAlive", "true");
+        this.props = PgConnections.properties(password, 3, 3);
         this.thread = new Thread(this::loop, "acknowledged-writer");
         this.thread.setDaemon(true);
     }
@@ -63,8 +60,8 @@ public final class AcknowledgedWriter implements AutoCloseable {
     /** Creates the table (through the same port) and starts writing. */
     public AcknowledgedWriter start() throws SQLException {
         try (Connection c = DriverManager.getConnection(url, props); Statement s = c.createStatement()) {
-            s.execute("create table if not exists pgpilot_drill (id bigint primary key, written_at timestamptz not null default now())");
-            try (var rs = s.executeQuery("select coalesce(max(id), 0) + 1 from pgpilot_drill")) {
+            s.execute("create table if not exists " + TABLE + " (id bigint primary key, written_at timestamptz not null default now())");
+            try (var rs = s.executeQuery("select coalesce(max(id), 0) + 1 from " + TABLE)) {
                 rs.next();
                 nextId.set(rs.getLong(1));
             }
@@ -88,7 +85,7 @@ public final class AcknowledgedWriter implements AutoCloseable {
             try {
                 if (connection == null) {
                     connection = DriverManager.getConnection(url, props);
-                    insert = connection.prepareStatement("insert into pgpilot_drill (id) values (?) on conflict (id) do nothing");
+                    insert = connection.prepareStatement("insert into " + TABLE + " (id) values (?) on conflict (id) do nothing");
                 }
                 insert.setLong(1, id);
                 insert.executeUpdate();
@@ -205,7 +202,7 @@ public final class AcknowledgedWriter implements AutoCloseable {
                     throw new SQLException("the read-write port reached a server in recovery");
                 }
             }
-            try (var rs = s.executeQuery("select id from pgpilot_drill")) {
+            try (var rs = s.executeQuery("select id from " + TABLE)) {
                 while (rs.next()) {
                     ids.add(rs.getLong(1));
                 }

@@ -81,24 +81,6 @@ public final class ApiOutageBench implements Callable<Integer> {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (true) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                // the API server may still be catching up
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted waiting for " + what);
-            }
-        }
+        Polling.until(condition, Duration.ofSeconds(120), what);
     }
 }

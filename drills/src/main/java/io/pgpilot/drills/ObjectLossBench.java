@@ -96,26 +96,8 @@ public final class ObjectLossBench implements Callable<Integer> {
         }, "every standby streaming");
     }
 
-    /** Polls {@code condition} every 50 ms for up to 60 s; an exception (a stalled read) counts as not yet. */
+    /** Polls {@code condition} every 50 ms for up to 60 s. */
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                // read again
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after 60 s waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted waiting for " + what);
-            }
-        }
+        Polling.until(condition, Duration.ofSeconds(60), what);
     }
 }

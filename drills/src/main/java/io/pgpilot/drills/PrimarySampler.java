@@ -21,7 +21,7 @@ public final class PrimarySampler implements AutoCloseable {
     private final Map<String, Integer> ports;
     private final long intervalMs;
     private final BiConsumer<Long, List<String>> onSample;
-    private final Properties props = new Properties();
+    private final Properties props;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final List<String> violations = new ArrayList<>();
     private final Thread thread;
@@ -41,11 +41,7 @@ public final class PrimarySampler implements AutoCloseable {
         this.intervalMs = intervalMs;
         this.onSample = onSample;
         this.ports = Map.copyOf(ports);
-        props.setProperty("user", "postgres");
-        props.setProperty("password", password);
-        props.setProperty("connectTimeout", "1");
-        props.setProperty("socketTimeout", "1");
-        props.setProperty("sslmode", "disable");
+        this.props = PgConnections.properties(password, 1, 1);
         this.thread = new Thread(this::loop, "primary-sampler");
         this.thread.setDaemon(true);
     }

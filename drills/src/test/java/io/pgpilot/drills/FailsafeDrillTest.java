@@ -7,7 +7,6 @@ import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.cluster.ClusterSpec;
 import io.pgpilot.process.Signal;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,9 +17,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * End to end on a local cluster in synchronous mode, with a writer through the proxy and a sampler of every
@@ -36,56 +33,31 @@ class FailsafeDrillTest {
     /** The bound for a write pause through an API outage; the goal is 0.3 s (docs/benchmarks.md has the measured gaps). */
     private static final long OUTAGE_GAP_LIMIT_MS = 500;
 
-    private DrillCluster cluster;
+    @RegisterExtension
+    static final ClusterUnderLoad LOAD = new ClusterUnderLoad("failsafe", true, Duration.ofMillis(2));
+
     private LocalProcesses processes;
+    private DrillCluster cluster;
     private AcknowledgedWriter writer;
     private PrimarySampler sampler;
 
     @BeforeAll
-    void up() throws Exception {
-        cluster = DrillCluster.up("pgpilot-e2e", "failsafe");
+    void processes() {
+        cluster = LOAD.cluster();
+        writer = LOAD.writer();
+        sampler = LOAD.sampler();
         processes = new LocalProcesses(cluster.dir());
-        cluster.synchronous((condition, what) -> await().atMost(Duration.ofSeconds(60)).until(condition::getAsBoolean));
-        writer = cluster.writer(Duration.ofMillis(2));
-        sampler = cluster.sampler();
-        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > 20);
     }
 
     @AfterAll
-    void down() throws Exception {
-        try {
-            processes.signalJvm("api-server", Signal.CONT);
-            if (writer != null) {
-                writer.close();
-            }
-            if (sampler != null) {
-                sampler.close();
-                assertThat(sampler.violations()).as("moments when two members accepted writes").isEmpty();
-            }
-        } finally {
-            if (cluster != null) {
-                if (failed) {
-                    cluster.keep();
-                }
-                cluster.close();
-            }
-        }
+    void apiServerRunning() {
+        processes.signalJvm("api-server", Signal.CONT);
     }
-
-    private static volatile boolean failed;
-
-    @RegisterExtension
-    static final TestWatcher FAILURES = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            failed = true;
-        }
-    };
 
     @Test
     @Order(1)
     void aSixtySecondApiOutageNeitherPausesWritesNorCausesAFailover() throws Exception {
-        StatusReport before = awaitHealthy();
+        StatusReport before = LOAD.awaitHealthy();
         long begin = System.nanoTime();
         int acknowledged = writer.acknowledgedCount();
         assertThat(processes.signalJvm("api-server", Signal.STOP)).as("the API server runs").isTrue();
@@ -103,13 +75,13 @@ class FailsafeDrillTest {
         System.out.println("FAILSAFE DRILL: 60 s API outage: longest write gap " + gapMs + " ms, " + (writer.acknowledgedCount() - acknowledged)
                 + " writes acknowledged, primary " + before.primary() + " at epoch " + before.epoch() + " throughout");
         assertThat(gapMs).as("the writer's longest pause, ms").isLessThan(OUTAGE_GAP_LIMIT_MS);
-        assertNothingLost();
+        LOAD.assertNothingLost();
     }
 
     @Test
     @Order(2)
     void anOutageWithAStandbyFrozenTooFencesThePrimaryAndPromotesNoOneUntilTheApiIsBack() throws Exception {
-        StatusReport before = awaitHealthy();
+        StatusReport before = LOAD.awaitHealthy();
         String frozen = standbys(before).get(0);
         assertThat(processes.signalJvm(frozen, Signal.STOP)).isTrue();
         long stalled;
@@ -134,13 +106,13 @@ class FailsafeDrillTest {
                 + " ms into the outage (renew deadline " + SPEC.renewDeadlineMs() + " ms after its last renewal); primary afterwards "
                 + cluster.status().primary());
         assertThat(fencedMs).as("fenced before its Lease could expire for anyone, ms").isLessThan(SPEC.leaseDurationMs());
-        assertNothingLost();
+        LOAD.assertNothingLost();
     }
 
     @Test
     @Order(3)
     void aFrozenPrimaryKeeperIsFencedByItsWatchdogAndNoWriteAcknowledgedDirectlyOnItIsLost() throws Exception {
-        StatusReport before = awaitHealthy();
+        StatusReport before = LOAD.awaitHealthy();
         String old = before.primary();
         try (AcknowledgedWriter direct = new AcknowledgedWriter(cluster.config().keeper(old).pgPort(), cluster.password(), Duration.ofMillis(2))
                 .start()) {
@@ -154,7 +126,7 @@ class FailsafeDrillTest {
                 await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(() -> processes.postmaster(old).isEmpty());
                 stoppedMs = (System.nanoTime() - frozenAt) / 1_000_000;
                 // ... before another member is promoted (the sampler sees no second writer throughout).
-                promoted = awaitNewPrimary(old);
+                promoted = LOAD.awaitNewPrimary(old);
                 int directAcks = direct.acknowledgedCount();
                 await().during(Duration.ofMillis(Math.max(0, 20_000 - (System.nanoTime() - frozenAt) / 1_000_000))).atMost(Duration.ofSeconds(30))
                         .until(() -> direct.acknowledgedCount() == directAcks);
@@ -166,66 +138,33 @@ class FailsafeDrillTest {
                     + " ms, its last direct write acknowledged " + lastDirectAckMs + " ms into the freeze; " + promoted + " promoted");
             assertThat(stoppedMs).as("stopped before the Lease can expire for anyone, ms")
                     .isLessThan(SPEC.leaseDurationMs());
-            awaitStreaming(old);
+            LOAD.awaitStreaming(old);
             Set<Long> onPrimary = writer.readAll();
             Set<Long> lost = new TreeSet<>(direct.acknowledged());
             lost.removeAll(onPrimary);
             assertThat(lost).as("rows acknowledged directly by the frozen primary's PostgreSQL, missing on the new primary").isEmpty();
         }
-        assertNothingLost();
+        LOAD.assertNothingLost();
     }
 
     @Test
     @Order(4)
     void aPrimaryContainerThatCrashesAndComesStraightBackHandsOverToItsSynchronousStandby() throws Exception {
-        StatusReport before = awaitHealthy();
+        StatusReport before = LOAD.awaitHealthy();
         String old = before.primary();
         long crash = System.nanoTime();
         assertThat(processes.signalJvm(old, Signal.KILL)).isTrue();   // the supervisor restarts it at once, as a kubelet does
-        String promoted = awaitNewPrimary(old);
+        String promoted = LOAD.awaitNewPrimary(old);
         assertThat(writer.firstAckAfter(System.nanoTime(), 30_000)).as("writes resumed").isPositive();
         long gapMs = writer.longestGapSince(crash) / 1_000_000;
         System.out.println("FAILSAFE DRILL: " + old + " crashed and restarted at once: " + promoted + " took over; write gap " + gapMs + " ms");
         assertThat(promoted).as("handed over rather than restarted in place").isNotEqualTo(old);
         assertThat(gapMs).as("write gap, ms (goal 1.5 s; a shared CI machine is slower)").isLessThan(5_000);
-        awaitStreaming(old);
-        assertNothingLost();
-    }
-
-    private StatusReport awaitHealthy() {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            StatusReport report = cluster.status();
-            return report.primary() != null && report.members().stream().filter(m -> !m.name().equals(report.primary()))
-                    .allMatch(m -> "streaming".equals(m.state()));
-        });
-        return cluster.status();
+        LOAD.awaitStreaming(old);
+        LOAD.assertNothingLost();
     }
 
     private static List<String> standbys(StatusReport report) {
         return report.members().stream().map(StatusReport.Member::name).filter(n -> !n.equals(report.primary())).sorted().toList();
-    }
-
-    private String awaitNewPrimary(String old) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
-            StatusReport report = cluster.status();
-            return report.primary() != null && !report.primary().equals(old)
-                    && report.members().stream().anyMatch(m -> m.name().equals(report.primary()) && "primary".equals(m.role()));
-        });
-        return cluster.status().primary();
-    }
-
-    private void awaitStreaming(String member) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> cluster.status().members()
-                .stream().anyMatch(m -> m.name().equals(member) && "standby".equals(m.role()) && "streaming".equals(m.state())));
-    }
-
-    private void assertNothingLost() {
-        Set<Long> lost = new HashSet<>();
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-            lost.clear();
-            lost.addAll(writer.lost());
-            return true;
-        });
-        assertThat(lost).as("acknowledged rows missing").isEmpty();
     }
 }

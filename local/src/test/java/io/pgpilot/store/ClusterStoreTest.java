@@ -15,6 +15,7 @@ import io.pgpilot.cluster.ObjectNames;
 import io.pgpilot.cluster.Phase;
 import io.pgpilot.cluster.PrimaryLease;
 import io.pgpilot.testing.ApiServer;
+import io.pgpilot.testing.ApiServerExtension;
 import io.pgpilot.testing.FakeClock;
 import io.pgpilot.time.LeaseObserver;
 import java.nio.charset.StandardCharsets;
@@ -29,41 +30,28 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store against the local API server, running as its own process and reached over HTTP. */
 class ClusterStoreTest {
 
-    @TempDir
-    static Path dir;
-    static ApiServer api;
+    @RegisterExtension
+    static final ApiServerExtension API = new ApiServerExtension();
 
     ClusterStore store;
     ClusterStore otherStore;
     KubernetesClient raw;
     String namespace;
 
-    @BeforeAll
-    static void startApiServer() throws Exception {
-        api = ApiServer.start(dir);
-    }
-
-    @AfterAll
-    static void stopApiServer() {
-        api.close();
-    }
-
     @BeforeEach
     void freshNamespace() {
         namespace = ApiServer.freshNamespace();
         ObjectNames names = new ObjectNames("demo");
-        store = new ClusterStore(api.client(), namespace, names);
-        otherStore = new ClusterStore(api.client(), namespace, names);
-        raw = api.client();
+        store = new ClusterStore(API.server().client(), namespace, names);
+        otherStore = new ClusterStore(API.server().client(), namespace, names);
+        raw = API.server().client();
     }
 
     @Test
@@ -329,8 +317,8 @@ class ClusterStoreTest {
 
     private static Path writeKubeconfigFor(String server) {
         try {
-            Path file = dir.resolve("unreachable-kubeconfig");
-            String text = java.nio.file.Files.readString(api.kubeconfig()).replaceAll("server: .*", "server: " + server);
+            Path file = API.dir().resolve("unreachable-kubeconfig");
+            String text = java.nio.file.Files.readString(API.server().kubeconfig()).replaceAll("server: .*", "server: " + server);
             java.nio.file.Files.writeString(file, text);
             return file;
         } catch (java.io.IOException e) {
@@ -342,7 +330,7 @@ class ClusterStoreTest {
     void kubectlListsALeaseTheStoreCreated() throws Exception {
         store.createPrimaryLease("demo-keeper-0").orElseThrow();
         store.createSpec(ClusterSpec.DEFAULT).orElseThrow();
-        Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", api.kubeconfig().toString(), "-n", namespace,
+        Process kubectl = new ProcessBuilder("kubectl", "--kubeconfig", API.server().kubeconfig().toString(), "-n", namespace,
                 "get", "leases,configmaps", "-o", "name").redirectErrorStream(true).start();
         String out = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(kubectl.waitFor()).as(out).isZero();

@@ -21,17 +21,15 @@ import io.pgpilot.sentinel.planner.Decision;
 import io.pgpilot.sentinel.planner.Reason;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.testing.ApiServer;
+import io.pgpilot.testing.ApiServerExtension;
 import io.pgpilot.testing.FakeClock;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -43,9 +41,8 @@ class DecisionLoopTest {
     static final ClusterSpec SPEC = new ClusterSpec(3, false, 1, false, 1024 * 1024, 16 * 1024 * 1024, 100, 300, 500, 5_000, false,
             Map.of(), List.of(), true);
 
-    @TempDir
-    static Path dir;
-    static ApiServer api;
+    @RegisterExtension
+    static final ApiServerExtension API = new ApiServerExtension();
 
     ClusterStore store;
     SimulatedKeepers keepers;
@@ -53,19 +50,9 @@ class DecisionLoopTest {
     DecisionLoop loop;
     ListAppender<ILoggingEvent> logs;
 
-    @BeforeAll
-    static void startApi() throws Exception {
-        api = ApiServer.start(dir);
-    }
-
-    @AfterAll
-    static void stopApi() {
-        api.close();
-    }
-
     @BeforeEach
     void freshCluster() {
-        store = new ClusterStore(api.client(), ApiServer.freshNamespace(), new ObjectNames("demo"));
+        store = new ClusterStore(API.server().client(), ApiServer.freshNamespace(), new ObjectNames("demo"));
         store.createSpec(SPEC).orElseThrow();
         keepers = new SimulatedKeepers(store);
         clock = new FakeClock();

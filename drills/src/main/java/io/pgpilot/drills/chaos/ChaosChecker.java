@@ -11,6 +11,7 @@ import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Judges a chaos run's history against the rows the final primary holds. Pure, so that it is tested on
@@ -48,8 +49,11 @@ public final class ChaosChecker {
     public record Overlap(Ack first, Ack second) {
     }
 
-    /** What the faults of one kind did: how many there were, the longest write gap around one, the writes lost to them. */
-    public record KindFigures(int faults, long longestGapNanos, int lost) {
+    /**
+     * What the faults of one kind did: how many there were, the median and the longest of the write gaps around
+     * each (the longest is often a fault that came with another), and the writes lost to them.
+     */
+    public record KindFigures(int faults, long medianGapNanos, long longestGapNanos, int lost) {
     }
 
     /**
@@ -62,9 +66,11 @@ public final class ChaosChecker {
      * @param readAvailability  share of 100 ms intervals with a successful read (1 when no reader ran)
      * @param longestGapNanos   the longest stretch without an acknowledged insert
      * @param byKind            per fault kind that occurred
+     * @param gapByFault        per fault (by number), the longest write gap that overlaps it
      */
     public record Verdict(int acknowledged, List<Lost> lost, List<Ack> wrongValue, List<Sample> twoWritable, List<Overlap> overlaps,
-                          double writeAvailability, double readAvailability, long longestGapNanos, Map<FaultKind, KindFigures> byKind) {
+                          double writeAvailability, double readAvailability, long longestGapNanos, Map<FaultKind, KindFigures> byKind,
+                          Map<Integer, Long> gapByFault) {
 
         /** Nothing that must never happen happened: no second primary, no changed row, and in synchronous mode no loss. */
         public boolean safe(boolean synchronous) {
@@ -96,17 +102,24 @@ public final class ChaosChecker {
         List<Sample> twoWritable = history.samples().stream().filter(s -> s.writable().size() > 1).toList();
 
         long[] ackTimes = acks.stream().mapToLong(Ack::ackNanos).toArray();
-        Map<FaultKind, KindFigures> byKind = new EnumMap<>(FaultKind.class);
+        Map<Integer, Long> gapByFault = new TreeMap<>();
+        Map<FaultKind, List<Long>> gapsByKind = new EnumMap<>(FaultKind.class);
+        Map<FaultKind, Integer> lostByKind = new EnumMap<>(FaultKind.class);
         for (Fault f : faults) {
             long gap = longestGapAround(ackTimes, f, startNanos, endNanos);
-            int lostHere = (int) lost.stream().filter(l -> l.fault() == f).count();
-            byKind.merge(f.kind(), new KindFigures(1, gap, lostHere),
-                    (a, b) -> new KindFigures(a.faults() + b.faults(), Math.max(a.longestGapNanos(), b.longestGapNanos()), a.lost() + b.lost()));
+            gapByFault.put(f.number(), gap);
+            gapsByKind.computeIfAbsent(f.kind(), k -> new ArrayList<>()).add(gap);
+            lostByKind.merge(f.kind(), (int) lost.stream().filter(l -> l.fault() == f).count(), Integer::sum);
         }
+        Map<FaultKind, KindFigures> byKind = new EnumMap<>(FaultKind.class);
+        gapsByKind.forEach((kind, gaps) -> {
+            List<Long> sorted = gaps.stream().sorted().toList();
+            byKind.put(kind, new KindFigures(sorted.size(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), lostByKind.get(kind)));
+        });
         long[] readTimes = history.reads().stream().filter(History.Read::ok).mapToLong(History.Read::nanos).sorted().toArray();
         double readAvailability = history.reads().isEmpty() ? 1.0 : availability(readTimes, startNanos, endNanos);
         return new Verdict(acks.size(), lost, wrongValue, twoWritable, overlaps(acks), availability(ackTimes, startNanos, endNanos),
-                readAvailability, longestGap(ackTimes, startNanos, endNanos), byKind);
+                readAvailability, longestGap(ackTimes, startNanos, endNanos), byKind, gapByFault);
     }
 
     /** The first fault still going on, or still to come, when {@code ack} was sent. */

@@ -4,6 +4,8 @@ import io.pgpilot.cli.local.LocalConfig;
 import io.pgpilot.cli.status.StatusReport;
 import io.pgpilot.drills.DrillCluster;
 import io.pgpilot.drills.LocalProcesses;
+import io.pgpilot.drills.PgConnections;
+import io.pgpilot.drills.Polling;
 import io.pgpilot.drills.PrimarySampler;
 import io.pgpilot.drills.chaos.ChaosChecker.Key;
 import io.pgpilot.drills.chaos.ChaosChecker.KindFigures;
@@ -13,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -106,7 +109,7 @@ public final class ChaosRun implements Callable<Integer> {
     /** The run itself; true when nothing that must never happen happened. */
     private boolean run(DrillCluster cluster, long planSeed) throws Exception {
         LocalConfig config = cluster.config();
-        Properties props = connectionProperties(cluster.password());
+        Properties props = PgConnections.properties(cluster.password(), 3, 5);
         ChaosWriter.createTable(config.rwPort(), props);
         History history = new History();
         Map<String, Integer> ports = config.keepers().stream().collect(Collectors.toMap(LocalConfig.Member::name, LocalConfig.Member::pgPort));
@@ -129,6 +132,7 @@ public final class ChaosRun implements Callable<Integer> {
         long end = start + (long) (minutes * 60_000_000_000L);
         ExecutorService faults = Executors.newCachedThreadPool();
         int number = 0;
+        long checkedFrom = start;
         try {
             while (System.nanoTime() < end) {
                 List<FaultSchedule.Planned> now = new ArrayList<>(List.of(schedule.next()));
@@ -148,11 +152,15 @@ public final class ChaosRun implements Callable<Integer> {
                 long over = done.stream().mapToLong(History.Fault::endNanos).max().orElseThrow();
                 boolean healthy = awaitHealthy(cluster, processes, history, over);
                 long healthyMs = (System.nanoTime() - over) / 1_000_000;
+                long checking = System.nanoTime();
+                String check = interimCheck(history, checkedFrom, config.rwPort(), props);
+                checkedFrom = checking;
                 for (History.Fault f : done) {
-                    System.out.printf(Locale.ROOT, "[%s] #%d %s %s (%s)%s; %s%n", clock(f.startNanos()), f.number(), f.kind().label(), f.target(),
+                    System.out.printf(Locale.ROOT, "[%s] #%d %s %s (%s)%s; %s; %s%n", clock(f.startNanos()), f.number(), f.kind().label(), f.target(),
                             f.role(), f.endNanos() - f.startNanos() > 100_000_000L ? String.format(Locale.ROOT, " for %.1f s",
                                     (f.endNanos() - f.startNanos()) / 1e9) : "",
-                            healthy ? "healthy again " + healthyMs + " ms after it was over" : "NOT healthy " + HEALTHY_WITHIN_MS / 1000 + " s after");
+                            healthy ? "healthy again " + healthyMs + " ms after it was over" : "NOT healthy " + HEALTHY_WITHIN_MS / 1000 + " s after",
+                            check);
                 }
                 pause(Math.min(now.get(0).pauseAfterMs(), Math.max(0, (end - System.nanoTime()) / 1_000_000)));
             }
@@ -169,17 +177,6 @@ public final class ChaosRun implements Callable<Integer> {
         List<String> differing = copiesDiffering(ports, props);
         report(verdict, history, differing, planSeed);
         return verdict.safe(synchronous) && differing.isEmpty();
-    }
-
-    private static Properties connectionProperties(String password) {
-        Properties props = new Properties();
-        props.setProperty("user", "postgres");
-        props.setProperty("password", password);
-        props.setProperty("connectTimeout", "3");
-        props.setProperty("socketTimeout", "5");
-        props.setProperty("sslmode", "disable");
-        props.setProperty("tcpKeepAlive", "true");
-        return props;
     }
 
     /**
@@ -205,21 +202,13 @@ public final class ChaosRun implements Callable<Integer> {
         }, HEALTHY_WITHIN_MS, "a healthy cluster");
     }
 
-    /** Re-checks {@code condition} every 200 ms until it holds or {@code millis} pass; the API server may not answer meanwhile. */
+    /** Re-checks {@code condition} every 200 ms until it holds or {@code millis} pass; says so when it gives up. */
     private static boolean awaitTrue(BooleanSupplier condition, long millis, String what) {
-        long deadline = System.nanoTime() + millis * 1_000_000L;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return true;
-                }
-            } catch (RuntimeException e) {
-                // unreachable for now (a stalled API server, a restarting proxy): try again
-            }
-            pause(200);
+        boolean held = Polling.within(condition, Duration.ofMillis(millis), Duration.ofMillis(200));
+        if (!held) {
+            System.out.println("  gave up waiting for " + what + " after " + millis / 1000 + " s");
         }
-        System.out.println("  gave up waiting for " + what + " after " + millis / 1000 + " s");
-        return false;
+        return held;
     }
 
     private static void pause(long millis) {
@@ -237,10 +226,36 @@ public final class ChaosRun implements Callable<Integer> {
 
     /** Every row through {@code port}, retried for a minute while the cluster settles. */
     private static Map<Key, String> readAll(int port, Properties props) throws SQLException {
+        return readRows(port, props, "true");
+    }
+
+    /**
+     * The check after a fault: the inserts acknowledged since {@code sinceNanos} (this fault's and those just
+     * before it) against what the primary holds now, in words. The check at the end reads everything.
+     */
+    private static String interimCheck(History history, long sinceNanos, int port, Properties props) {
+        List<History.Ack> recent = history.acks().stream().filter(a -> a.ackNanos() >= sinceNanos).toList();
+        Map<Integer, Long> fromId = new TreeMap<>();
+        recent.forEach(a -> fromId.merge(a.writer(), a.id(), Math::min));
+        if (fromId.isEmpty()) {
+            return "no write acknowledged since the last check";
+        }
+        String where = fromId.entrySet().stream().map(e -> "(writer = " + e.getKey() + " and id >= " + e.getValue() + ")")
+                .collect(Collectors.joining(" or "));
+        try {
+            Map<Key, String> rows = readRows(port, props, where);
+            long missing = recent.stream().filter(a -> !a.value().equals(rows.get(new Key(a.writer(), a.id())))).count();
+            return recent.size() + " writes acknowledged since the last check, " + (missing == 0 ? "all there" : missing + " MISSING");
+        } catch (SQLException e) {
+            return "could not check (" + e.getMessage() + ")";
+        }
+    }
+
+    private static Map<Key, String> readRows(int port, Properties props, String where) throws SQLException {
         SQLException last = null;
         for (int attempt = 0; attempt < 60; attempt++) {
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", props);
-                 Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select writer, id, value from " + ChaosWriter.TABLE)) {
+                 Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select writer, id, value from " + ChaosWriter.TABLE + " where " + where)) {
                 Map<Key, String> rows = new HashMap<>();
                 while (rs.next()) {
                     rows.put(new Key(rs.getInt(1), rs.getLong(2)), rs.getString(3));
@@ -326,11 +341,19 @@ public final class ChaosRun implements Callable<Integer> {
 
     private void report(Verdict v, History history, List<String> differing, long planSeed) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-22s %7s %18s %12s%n", "fault", "faults", "longest write gap", "lost writes");
+        System.out.printf(Locale.ROOT, "%-22s %7s %18s %18s %12s%n", "fault", "faults", "median write gap", "longest write gap", "lost writes");
         for (Map.Entry<FaultKind, KindFigures> e : v.byKind().entrySet()) {
-            System.out.printf(Locale.ROOT, "%-22s %7d %15d ms %12d%n", e.getKey().label(), e.getValue().faults(), e.getValue().longestGapNanos() / 1_000_000,
-                    e.getValue().lost());
+            System.out.printf(Locale.ROOT, "%-22s %7d %15d ms %15d ms %12d%n", e.getKey().label(), e.getValue().faults(),
+                    e.getValue().medianGapNanos() / 1_000_000, e.getValue().longestGapNanos() / 1_000_000, e.getValue().lost());
         }
+        System.out.println("the longest write gaps, with the faults they overlap:");
+        v.gapByFault().entrySet().stream().sorted(Map.Entry.<Integer, Long>comparingByValue().reversed()).limit(5).forEach(e -> {
+            History.Fault f = history.faults().stream().filter(x -> x.number() == e.getKey()).findFirst().orElseThrow();
+            String with = history.faults().stream().filter(x -> x != f && x.startNanos() <= f.endNanos() && x.endNanos() >= f.startNanos())
+                    .map(x -> " with #" + x.number() + " " + x.kind().label() + " " + x.target()).collect(Collectors.joining());
+            System.out.printf(Locale.ROOT, "  %d ms around #%d %s %s (%s) at %s%s%n", e.getValue() / 1_000_000, f.number(), f.kind().label(), f.target(),
+                    f.role(), clock(f.startNanos()), with);
+        });
         System.out.printf(Locale.ROOT, "writes: %d acknowledged, %d lost, %d with another value; available in %.2f %% of 100 ms intervals; longest gap %d ms%n",
                 v.acknowledged(), v.lost().size(), v.wrongValue().size(), 100 * v.writeAvailability(), v.longestGapNanos() / 1_000_000);
         System.out.printf(Locale.ROOT, "reads: available in %.2f %% of 100 ms intervals%n", 100 * v.readAvailability());

@@ -21,6 +21,7 @@ public final class ActionExecutor {
     private static final Logger log = LoggerFactory.getLogger(ActionExecutor.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration FAST_STOP_BOUND = Duration.ofSeconds(3);
+    private static final Duration POST_PROMOTION_CHECKPOINT_BOUND = Duration.ofSeconds(60);
 
     private final Member member;
     private final PostgresNode node;
@@ -43,20 +44,30 @@ public final class ActionExecutor {
         this.metrics = metrics;
     }
 
-    /** Carries out {@code action} decided on {@code v}; true when the member is converged to the plan. */
-    boolean execute(Action action, ClusterView v) {
+    /** What carrying out an action came to. */
+    enum Outcome {
+        /** The member runs as its plan says. */
+        CONVERGED,
+        /** Done, or refused by a rule, but the member is not where its plan puts it yet. */
+        NOT_YET,
+        /** The action threw: it is tried again after a pause. */
+        FAILED
+    }
+
+    /** Carries out {@code action} decided on {@code v}. */
+    Outcome execute(Action action, ClusterView v) {
         metrics.acted(action.name());
         if (action.changesServer()) {
             divergence.forget();   // the data or the running state changes: where the WAL ends is read again
         }
         Pass pass = new Pass(v);
         try {
-            return action.handledBy(pass);
+            return action.handledBy(pass) ? Outcome.CONVERGED : Outcome.NOT_YET;
         } catch (Exception e) {
             String message = action.name() + " failed: " + e.getMessage();
             member.message(message);
             log.error("{}", message);
-            return false;
+            return Outcome.FAILED;
         } finally {
             if (!pass.refused) {
                 member.busy(null);   // a long action is over; a refusal stays FAILED until the next decision differs
@@ -155,8 +166,32 @@ public final class ActionExecutor {
             member.refreshStatus(member.observation(), v, null);
             heartbeat.nudge();
             log.info("promoted to primary at epoch {}", v.state().epoch());
+            checkpointAfterPromotion();
             primary.serve(v);
             return true;
+        }
+
+        /**
+         * The new timeline reaches this server's control file, and its standbys' restartpoints, only with a
+         * checkpoint, and the one PostgreSQL starts after a promotion is spread over minutes. pg_rewind
+         * (PostgreSQL 15) takes a standby's timeline from its last restartpoint: a standby that replayed this
+         * timeline but no checkpoint on it could not be rewound if this primary failed in turn ("could not
+         * find previous WAL record"). An immediate CHECKPOINT now shrinks that window to the checkpoint's own
+         * length; it runs beside the convergence loop so that nothing waits for it.
+         */
+        private void checkpointAfterPromotion() {
+            Thread checkpoint = new Thread(() -> {
+                long startedNanos = System.nanoTime();
+                boolean done = node.checkpointWithin(POST_PROMOTION_CHECKPOINT_BOUND);
+                long ms = (System.nanoTime() - startedNanos) / 1_000_000;
+                if (done) {
+                    log.info("checkpoint after the promotion done in {} ms: standbys can now restart, and be rewound, on the new timeline", ms);
+                } else {
+                    log.warn("checkpoint after the promotion failed or was cut short after {} ms; PostgreSQL's own spread checkpoint follows", ms);
+                }
+            }, "keeper-post-promotion-checkpoint");
+            checkpoint.setDaemon(true);
+            checkpoint.start();
         }
 
         @Override

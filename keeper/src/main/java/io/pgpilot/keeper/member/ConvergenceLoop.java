@@ -46,6 +46,7 @@ public final class ConvergenceLoop {
     private final KeeperMetrics metrics;
     /** Held by a pass while it acts on PostgreSQL, and by the graceful stop, which must not overlap one. */
     private final ReentrantLock actionLock = new ReentrantLock();
+    private final RetryPause retry = new RetryPause();
     private String lastDecision = "";
 
     public ConvergenceLoop(Member member, PostgresNode node, SituationReader situations, ActionExecutor executor, PrimaryDuties primary,
@@ -110,7 +111,16 @@ public final class ConvergenceLoop {
                 log.info("{}", decision);
                 lastDecision = decision;
             }
-            boolean converged = executor.execute(action, v);
+            boolean converged = false;
+            if (retry.mayRun(action.name(), System.nanoTime())) {
+                ActionExecutor.Outcome outcome = executor.execute(action, v);
+                converged = outcome == ActionExecutor.Outcome.CONVERGED;
+                if (outcome == ActionExecutor.Outcome.FAILED) {
+                    log.info("{} is tried again in {} ms", action.name(), retry.failed(action.name(), System.nanoTime()));
+                } else {
+                    retry.succeeded();
+                }
+            }
             if (converged) {
                 milestones.converged();
             }

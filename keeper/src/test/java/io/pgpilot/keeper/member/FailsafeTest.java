@@ -16,13 +16,13 @@ import io.pgpilot.keeper.http.KeeperHttpApi;
 import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.Read;
 import io.pgpilot.testing.ApiServer;
+import io.pgpilot.testing.ApiServerExtension;
 import io.pgpilot.testing.StallableRelay;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -30,11 +30,9 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.http.ResponseEntity;
 
 /**
@@ -47,9 +45,8 @@ class FailsafeTest {
 
     private static final Duration WITHIN = Duration.ofSeconds(15);
 
-    @TempDir
-    static Path dir;
-    static ApiServer api;
+    @RegisterExtension
+    static final ApiServerExtension API = new ApiServerExtension();
 
     ClusterStore store;
     StallableRelay relay;
@@ -61,20 +58,10 @@ class FailsafeTest {
     RunningMember me;
     RunningMember k2;
 
-    @BeforeAll
-    static void startApi() throws Exception {
-        api = ApiServer.start(dir);
-    }
-
-    @AfterAll
-    static void stopApi() {
-        api.close();
-    }
-
     @AfterEach
     void stopMembers() throws Exception {
         thaw.countDown();
-        api.resume();
+        API.server().resume();
         if (relay != null) {
             relay.resume();
         }
@@ -100,7 +87,7 @@ class FailsafeTest {
     private void cluster(ClusterSpec spec) throws IOException {
         String namespace = ApiServer.freshNamespace();
         ObjectNames names = new ObjectNames("c");
-        store = new ClusterStore(api.client(Duration.ofSeconds(10)), namespace, names);
+        store = new ClusterStore(API.server().client(Duration.ofSeconds(10)), namespace, names);
         store.createSpec(spec).orElseThrow();
         store.createState(new ClusterState(1, 1, Phase.NORMAL, "test", "me", Map.of("me", MemberPlan.primary(), "k2", MemberPlan.standbyOf("me")),
                 List.of(), 0, List.of())).orElseThrow();
@@ -111,16 +98,16 @@ class FailsafeTest {
         StandInPostgres k2Postgres = new StandInPostgres();
         k2Postgres.runAs(PostgresRole.STANDBY);
         k2 = new RunningMember("k2", k2Http.getAddress().getPort(), k2Postgres,
-                new ClusterStore(api.client(Duration.ofMillis(500)), namespace, names), dir.resolve("k2-" + namespace));
+                new ClusterStore(API.server().client(Duration.ofMillis(500)), namespace, names), API.dir().resolve("k2-" + namespace));
         KeeperHttpApi k2Api = new KeeperHttpApi(k2.member, k2.metrics);
         k2Http.createContext("/failsafe", exchange -> answer(exchange, k2Api));
         k2Http.start();
 
-        relay = api.relay();
+        relay = API.server().relay();
         StandInPostgres mePostgres = new StandInPostgres();
         mePostgres.runAs(PostgresRole.PRIMARY);
-        me = new RunningMember("me", 8008, mePostgres, new ClusterStore(api.clientThrough(relay, Duration.ofMillis(500)), namespace, names),
-                dir.resolve("me-" + namespace));
+        me = new RunningMember("me", 8008, mePostgres, new ClusterStore(API.server().clientThrough(relay, Duration.ofMillis(500)), namespace, names),
+                API.dir().resolve("me-" + namespace));
         await().atMost(WITHIN).until(() -> me.member.permission().granted());
         me.member.observed(mePostgres.observe());
         assertThat(me.member.becomeWritable()).isTrue();
@@ -168,7 +155,7 @@ class FailsafeTest {
     @Test
     void thePrimaryKeepsWritingThroughAnApiOutageWhileEveryMemberConfirmsItAndRenewsTheSameLeaseAfter() throws Exception {
         cluster(spec(true));
-        api.stall();
+        API.server().stall();
         await().atMost(WITHIN).until(() -> me.member.inFailsafe());
         await().during(Duration.ofMillis(3 * 2_000)).atMost(WITHIN)
                 .until(() -> me.postgres.stoppedAtRenewalAgeMs == -1 && me.member.isServingPrimary());
@@ -176,7 +163,7 @@ class FailsafeTest {
         assertThat(k2.member.outstandingPromise()).contains("promised me");
         assertThat(me.member.renewal().millisSinceRenewal()).isBetween(0L, 2_000L);
 
-        api.resume();
+        API.server().resume();
         await().atMost(WITHIN).until(() -> !me.member.inFailsafe());
         String version = lease().resourceVersion();
         await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
@@ -188,7 +175,7 @@ class FailsafeTest {
     @Test
     void aMemberThatStopsAnsweringEndsFailsafeAndThePrimaryFencesAtItsRenewDeadline() throws Exception {
         cluster(spec(true));
-        api.stall();
+        API.server().stall();
         await().atMost(WITHIN).until(() -> me.member.inFailsafe());
         k2Frozen = true;   // a frozen standby: its keeper accepts the connection and never answers
         await().atMost(WITHIN).until(() -> me.postgres.stoppedAtRenewalAgeMs >= 0);
@@ -225,7 +212,7 @@ class FailsafeTest {
     @Test
     void withFailsafeOffThePrimaryFencesAtItsRenewDeadlineAndAsksNoOne() throws Exception {
         cluster(spec(false));
-        api.stall();
+        API.server().stall();
         await().atMost(WITHIN).until(() -> me.postgres.stoppedAtRenewalAgeMs >= 0);
         assertThat(me.postgres.stoppedAtRenewalAgeMs).isBetween(2_000L, 2_100L);
         assertThat(k2Confirmations.get()).isZero();

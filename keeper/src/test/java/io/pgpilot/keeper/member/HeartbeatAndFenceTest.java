@@ -17,18 +17,16 @@ import io.pgpilot.store.ClusterStore;
 import io.pgpilot.store.KeeperRecord;
 import io.pgpilot.store.Read;
 import io.pgpilot.testing.ApiServer;
+import io.pgpilot.testing.ApiServerExtension;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The keeper's heartbeat and fence watchdog against the local API server (its own process, over HTTP), with
@@ -42,9 +40,8 @@ class HeartbeatAndFenceTest {
             Map.of(), List.of(), true);
     private static final Duration WITHIN = Duration.ofSeconds(10);
 
-    @TempDir
-    static Path dir;
-    static ApiServer api;
+    @RegisterExtension
+    static final ApiServerExtension API = new ApiServerExtension();
 
     /** The test's own view of the cluster, with a patient client. */
     ClusterStore store;
@@ -54,21 +51,11 @@ class HeartbeatAndFenceTest {
     RunningMember running;
     Member member;
 
-    @BeforeAll
-    static void startApi() throws Exception {
-        api = ApiServer.start(dir);
-    }
-
-    @AfterAll
-    static void stopApi() {
-        api.close();
-    }
-
     @BeforeEach
     void freshCluster() {
         String namespace = ApiServer.freshNamespace();
-        store = new ClusterStore(api.client(Duration.ofSeconds(10)), namespace, new ObjectNames("c"));
-        keeperStore = new ClusterStore(api.client(Duration.ofMillis(500)), namespace, new ObjectNames("c"));
+        store = new ClusterStore(API.server().client(Duration.ofSeconds(10)), namespace, new ObjectNames("c"));
+        keeperStore = new ClusterStore(API.server().client(Duration.ofMillis(500)), namespace, new ObjectNames("c"));
         store.createSpec(SPEC).orElseThrow();
         postgres = new StandInPostgres();
     }
@@ -78,12 +65,12 @@ class HeartbeatAndFenceTest {
         if (running != null) {
             running.close();
         }
-        api.resume();
+        API.server().resume();
     }
 
     /** The heartbeat and the watchdog of member "me", running. */
     private void startKeeper() {
-        running = new RunningMember("me", 8008, postgres, keeperStore, dir.resolve("cluster-seen-" + store.namespace()));
+        running = new RunningMember("me", 8008, postgres, keeperStore, API.dir().resolve("cluster-seen-" + store.namespace()));
         member = running.member;
     }
 
@@ -96,6 +83,15 @@ class HeartbeatAndFenceTest {
         } else {
             store.createState(state).orElseThrow();
         }
+    }
+
+    /** The primary goes on: it renews the Lease once more, still C-state's primary by its view, writable, never fenced. */
+    private void assertStillServingAfterARenewal() {
+        String version = lease().resourceVersion();
+        await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
+        assertThat(member.view().state().primary()).as("the last current C-state stays in force").isEqualTo("me");
+        assertThat(member.permission().granted()).isTrue();
+        assertThat(postgres.stoppedAtRenewalAgeMs).as("never fenced").isEqualTo(-1);
     }
 
     private PrimaryLease lease() {
@@ -129,7 +125,7 @@ class HeartbeatAndFenceTest {
     void aStalledApiServerFencesTheWritablePrimaryWithinTheRenewDeadlineAndARenewalEndsTheFence() {
         servingPrimary();
         await().atMost(WITHIN).until(() -> member.renewal().millisSinceRenewal() >= 0 && member.renewal().millisSinceRenewal() < 300);
-        api.stall();
+        API.server().stall();
         await().atMost(WITHIN).until(() -> postgres.stoppedAtRenewalAgeMs >= 0);
         long age = postgres.stoppedAtRenewalAgeMs;
         System.out.println("FENCE: PostgreSQL stopped when the last renewal was " + age + " ms old (renew deadline " + SPEC.renewDeadlineMs() + " ms)");
@@ -137,9 +133,10 @@ class HeartbeatAndFenceTest {
                 .isBetween(SPEC.renewDeadlineMs(), SPEC.renewDeadlineMs() + 100);
         assertThat(member.fenced()).isTrue();
         assertThat(member.isServingPrimary()).isFalse();
-        assertThat(member.status().state()).isEqualTo(MemberState.FENCED);
+        // The watchdog derives the status once PostgreSQL has stopped, a moment after the stand-in records the stop.
+        await().atMost(WITHIN).until(() -> member.status().state() == MemberState.FENCED);
 
-        api.resume();
+        API.server().resume();
         // The lease was never lost: the next renewal makes it this member's again, at the same epoch.
         await().atMost(WITHIN).until(() -> member.permission().granted());
         assertThat(lease().epoch()).isEqualTo(1);
@@ -193,11 +190,7 @@ class HeartbeatAndFenceTest {
         ConfigMap state = store.client().configMaps().inNamespace(store.namespace()).withName(store.names().stateConfigMap()).get();
         state.getData().put("state.json", "{not json");
         store.client().configMaps().inNamespace(store.namespace()).resource(state).update();
-        String version = lease().resourceVersion();
-        await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
-        assertThat(member.view().state().primary()).isEqualTo("me");
-        assertThat(member.permission().granted()).isTrue();
-        assertThat(postgres.stoppedAtRenewalAgeMs).as("never fenced").isEqualTo(-1);
+        assertStillServingAfterARenewal();
     }
 
     @Test
@@ -206,10 +199,7 @@ class HeartbeatAndFenceTest {
         store.client().leases().inNamespace(store.namespace()).withName(store.names().primaryLease()).delete();
         await().atMost(WITHIN).until(() -> store.readPrimaryLease() instanceof Read.Found<PrimaryLease> found && found.value().isHeldBy("me"));
         assertThat(lease().epoch()).as("the same term: the epoch it held").isEqualTo(1);
-        String version = lease().resourceVersion();
-        await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
-        assertThat(member.permission().granted()).isTrue();
-        assertThat(postgres.stoppedAtRenewalAgeMs).as("never fenced").isEqualTo(-1);
+        assertStillServingAfterARenewal();
     }
 
     @Test
@@ -228,11 +218,7 @@ class HeartbeatAndFenceTest {
     void aDeletedCStateLeavesTheLastOneReadInForceAndThePrimaryWritable() {
         servingPrimary();
         store.client().configMaps().inNamespace(store.namespace()).withName(store.names().stateConfigMap()).delete();
-        String version = lease().resourceVersion();
-        await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
-        assertThat(member.view().state().primary()).isEqualTo("me");
-        assertThat(member.permission().granted()).isTrue();
-        assertThat(postgres.stoppedAtRenewalAgeMs).as("never fenced").isEqualTo(-1);
+        assertStillServingAfterARenewal();
     }
 
     @Test
@@ -243,11 +229,8 @@ class HeartbeatAndFenceTest {
         ClusterState older = new ClusterState(0, 0, Phase.NORMAL, "old", "k2", Map.of("k2", MemberPlan.primary(), "me", MemberPlan.standbyOf("k2")),
                 List.of(), 0, List.of());
         store.updateState(older, ((Read.Found<ClusterState>) store.readState()).resourceVersion()).orElseThrow();
-        String version = lease().resourceVersion();
-        await().atMost(WITHIN).until(() -> !lease().resourceVersion().equals(version));
-        assertThat(member.view().state().primary()).as("the last current C-state stays in force").isEqualTo("me");
-        assertThat(member.permission().granted()).isTrue();
-        assertThat(Files.readString(dir.resolve("cluster-seen-" + store.namespace())).strip()).isEqualTo("1 1");
+        assertStillServingAfterARenewal();
+        assertThat(Files.readString(API.dir().resolve("cluster-seen-" + store.namespace())).strip()).isEqualTo("1 1");
     }
 
     @Test
@@ -257,9 +240,9 @@ class HeartbeatAndFenceTest {
         postgres.runAs(PostgresRole.STANDBY);
         startKeeper();
         await().atMost(WITHIN).until(() -> published().isPresent());
-        api.stall();
+        API.server().stall();
         await().during(Duration.ofMillis(SPEC.renewDeadlineMs() + 300)).atMost(WITHIN).until(() -> postgres.stoppedAtRenewalAgeMs == -1);
-        api.resume();
+        API.server().resume();
         assertThat(lease().holder()).isEqualTo("k2");
     }
 
