@@ -19,7 +19,7 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>Lost: an acknowledged insert missing from the final rows; a wrong value: present with another value.
- *       Each loss is put down to the first fault that was still going on, or came, after the insert was sent.</li>
+ *       Each loss is put down to the fault nearest to it in time.</li>
  *   <li>Two primaries: a sample in which two members' own ports accepted writes; or two members each
  *       acknowledging an insert within short windows that overlap (both accepted writes at the same time).</li>
  *   <li>Availability: the share of 100 ms intervals with an acknowledged insert (a successful read for reads);
@@ -122,14 +122,24 @@ public final class ChaosChecker {
                 readAvailability, longestGap(ackTimes, startNanos, endNanos), byKind, gapByFault);
     }
 
-    /** The first fault still going on, or still to come, when {@code ack} was sent. */
+    /**
+     * The fault nearest in time to a lost write: one running while it was in flight, else the closest before or
+     * after it. A write is lost when the failover after a fault drops it, which is usually the fault that came
+     * next; but a primary killed at one instant still acknowledges what its backends were finishing for a few
+     * milliseconds after it, and that write belongs to the fault just before.
+     */
     private static Fault blame(Ack ack, List<Fault> faults) {
+        Fault nearest = null;
+        long best = Long.MAX_VALUE;
         for (Fault f : faults) {
-            if (f.endNanos() >= ack.sentNanos()) {
-                return f;
+            long distance = f.endNanos() < ack.sentNanos() ? ack.sentNanos() - f.endNanos()
+                    : f.startNanos() > ack.ackNanos() ? f.startNanos() - ack.ackNanos() : 0;
+            if (distance < best) {
+                best = distance;
+                nearest = f;
             }
         }
-        return null;
+        return nearest;
     }
 
     /** The share of {@link #BUCKET_NANOS} intervals in [start, end) holding at least one of {@code times} (sorted). */

@@ -74,6 +74,19 @@ class ChaosCheckerTest {
     }
 
     @Test
+    void aWriteAcknowledgedJustAfterAnInstantFaultIsPutDownToItNotToTheNextOne() {
+        steadyWrites(PRIMARY);
+        Fault crash = new Fault(1, FaultKind.KILL_KEEPER, "k0", "primary", 4_999 * MS, 4_999 * MS);
+        Fault later = new Fault(2, FaultKind.FREEZE_POSTGRES, "k1", "primary", 7_000 * MS, 8_000 * MS);
+        history.fault(crash);
+        history.fault(later);
+        rows.remove(new Key(1, 5_000));   // sent 1 ms after the kill, acknowledged by a backend still finishing
+        Verdict v = check();
+        assertThat(v.lost()).singleElement().satisfies(l -> assertThat(l.fault()).isEqualTo(crash));
+        assertThat(v.byKind().get(FaultKind.FREEZE_POSTGRES).lost()).isZero();
+    }
+
+    @Test
     void aRowWithAnotherValueThanAcknowledgedIsNeverSafe() {
         steadyWrites(PRIMARY);
         rows.put(new Key(1, 300), "something else");
