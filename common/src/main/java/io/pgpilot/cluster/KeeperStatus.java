@@ -120,6 +120,11 @@ public record KeeperStatus(
         return role != PostgresRole.PRIMARY && (state == MemberState.STOPPED || state == MemberState.FAILED || state == MemberState.FENCED);
     }
 
+    /** Where this keeper's HTTP API answers, e.g. {@code http://10.0.0.7:8008}, with an IPv6 host in brackets. */
+    public String httpAddress() {
+        return "http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + httpPort;
+    }
+
     /** The furthest WAL position this member is known to have received, for choosing a failover candidate. */
     public Lsn receivedLsn() {
         return Lsn.max(Lsn.max(writeLsn, flushLsn), replayLsn);

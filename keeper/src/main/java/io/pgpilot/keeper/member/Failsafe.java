@@ -61,7 +61,7 @@ public final class Failsafe {
                 answers.put(member, CompletableFuture.completedFuture("its address is unknown"));
                 continue;
             }
-            URI uri = URI.create("http://" + hostForUri(status.host()) + ":" + status.httpPort() + "/failsafe?primary="
+            URI uri = URI.create(status.httpAddress() + "/failsafe?primary="
                     + URLEncoder.encode(me, StandardCharsets.UTF_8) + "&epoch=" + epoch + "&windowMs=" + windowMs);
             HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
             answers.put(member, http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
@@ -80,10 +80,6 @@ public final class Failsafe {
             return null;
         }
         return String.join("; ", refusals);
-    }
-
-    private static String hostForUri(String host) {
-        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static String rootMessage(Throwable e) {

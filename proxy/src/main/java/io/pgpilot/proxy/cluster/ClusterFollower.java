@@ -244,7 +244,7 @@ public final class ClusterFollower implements AutoCloseable {
             return;
         }
         Duration timeout = Duration.ofMillis(Math.max(50, Router.confirmationTrustMs(spec)));
-        HolderProbe.Outcome outcome = probe.ask(holder, o.lease.epoch(), status.host(), status.httpPort(), timeout);
+        HolderProbe.Outcome outcome = probe.ask(holder, o.lease.epoch(), status, timeout);
         HolderProbe.Answer before = confirmation;
         if (outcome instanceof HolderProbe.Confirmed c) {
             confirmation = c.answer();

@@ -1,6 +1,7 @@
 package io.pgpilot.proxy.cluster;
 
 import io.pgpilot.cluster.ClusterJson;
+import io.pgpilot.cluster.KeeperStatus;
 import io.pgpilot.time.MonotonicClock;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,11 +49,11 @@ public final class HolderProbe {
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    public Outcome ask(String keeper, long epoch, String host, int httpPort, Duration timeout) {
+    public Outcome ask(String keeper, long epoch, KeeperStatus status, Duration timeout) {
         long sentAt = clock.nanos();
         HttpResponse<String> response;
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostForUri(host) + ":" + httpPort + "/lease"))
+            HttpRequest request = HttpRequest.newBuilder(URI.create(status.httpAddress() + "/lease"))
                     .timeout(timeout).GET().build();
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
@@ -61,7 +62,7 @@ public final class HolderProbe {
             Thread.currentThread().interrupt();
             return new NoAnswer("interrupted");
         } catch (IllegalArgumentException e) {
-            return new Denied("address " + host + ":" + httpPort + " is not usable: " + e.getMessage());
+            return new Denied("address " + status.httpAddress() + " is not usable: " + e.getMessage());
         }
         if (response.statusCode() != 200) {
             return new Denied("GET /lease answered " + response.statusCode());
@@ -80,9 +81,5 @@ public final class HolderProbe {
             log.debug("unreadable /lease answer from {}: {}", keeper, e.toString());
             return new Denied("GET /lease answered 200 with an unreadable body");
         }
-    }
-
-    private static String hostForUri(String host) {
-        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 }
