@@ -162,10 +162,7 @@ public final class FailoverBench implements Callable<Integer> {
     }
 
     private void awaitAllStreaming() throws InterruptedException {
-        await(() -> {
-            StatusReport s = status();
-            return s.primary() != null && s.members().stream().filter(m -> !m.name().equals(s.primary())).allMatch(m -> "streaming".equals(m.state()));
-        }, 120, "every standby streaming");
+        await(() -> status().everyStandbyStreaming(), 120, "every standby streaming");
         // A keeper that has just rejoined is streaming before it has fully started: it defers its web server
         // until after its first decisions, and that start then takes a second of CPU. A drill started in that
         // second measured the rejoin's tail as much as the drill, so each starts on a settled cluster.

@@ -89,11 +89,7 @@ public final class ObjectLossBench implements Callable<Integer> {
     }
 
     private static void awaitHealthy(DrillCluster cluster) {
-        await(() -> {
-            var report = cluster.status();
-            return report.primary() != null && report.members().stream().filter(m -> !m.name().equals(report.primary()))
-                    .allMatch(m -> "streaming".equals(m.state()));
-        }, "every standby streaming");
+        await(() -> cluster.status().everyStandbyStreaming(), "every standby streaming");
     }
 
     /** Polls {@code condition} every 50 ms for up to 60 s. */

@@ -101,11 +101,7 @@ final class ClusterUnderLoad implements BeforeAllCallback, AfterAllCallback, Tes
 
     /** Until there is a primary and every other member streams. */
     StatusReport awaitHealthy() {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            StatusReport report = status();
-            return report.primary() != null && report.members().stream().filter(m -> !m.name().equals(report.primary()))
-                    .allMatch(m -> "streaming".equals(m.state()));
-        });
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> status().everyStandbyStreaming());
         return status();
     }
 
@@ -113,8 +109,7 @@ final class ClusterUnderLoad implements BeforeAllCallback, AfterAllCallback, Tes
     String awaitNewPrimary(String old) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).ignoreExceptions().until(() -> {
             StatusReport report = status();
-            return report.primary() != null && !report.primary().equals(old)
-                    && report.members().stream().anyMatch(m -> m.name().equals(report.primary()) && "primary".equals(m.role()));
+            return report.primaryReportsItself() && !report.primary().equals(old);
         });
         return status().primary();
     }

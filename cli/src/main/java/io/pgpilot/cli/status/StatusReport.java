@@ -96,6 +96,16 @@ public record StatusReport(String cluster, String phase, String reason, String p
         return new Member(status.name(), role, state, pid, status.host(), status.port(), timeline, lsn, lagBytes, status.lagSeconds());
     }
 
+    /** A primary is named and every other member streams: the cluster is whole. */
+    public boolean everyStandbyStreaming() {
+        return primary != null && members.stream().filter(m -> !m.name().equals(primary)).allMatch(m -> "streaming".equals(m.state()));
+    }
+
+    /** The member C-state names primary reports itself running as one. */
+    public boolean primaryReportsItself() {
+        return primary != null && members.stream().anyMatch(m -> m.name().equals(primary) && "primary".equals(m.role()));
+    }
+
     /** The table {@code pgpilot status} prints. */
     public String table() {
         StringBuilder out = new StringBuilder();

@@ -48,6 +48,22 @@ class StatusReportTest {
     }
 
     @Test
+    void wholeOnlyWithAPrimaryThatReportsItselfAndEveryOtherMemberStreaming() {
+        var lease = new Read.Found<>("demo-primary", new PrimaryLease("k0", 2, "7"), "7");
+        StatusReport whole = StatusReport.of("demo", new Read.Found<>("demo-state", STATE, "9"), lease,
+                List.of(keeper("k0", PostgresRole.PRIMARY, MemberState.RUNNING), keeper("k1", PostgresRole.STANDBY, MemberState.STREAMING),
+                        keeper("k2", PostgresRole.STANDBY, MemberState.STREAMING)), List.of());
+        assertThat(whole.everyStandbyStreaming()).isTrue();
+        assertThat(whole.primaryReportsItself()).isTrue();
+
+        StatusReport partial = StatusReport.of("demo", new Read.Found<>("demo-state", STATE, "9"), lease,
+                List.of(keeper("k0", PostgresRole.STANDBY, MemberState.RUNNING), keeper("k1", PostgresRole.STANDBY, MemberState.STREAMING)),
+                List.of());
+        assertThat(partial.everyStandbyStreaming()).as("k2 never reported").isFalse();
+        assertThat(partial.primaryReportsItself()).as("k0 still runs as a standby").isFalse();
+    }
+
+    @Test
     void aKeeperWhoseContainerTerminatedIsShownFailedWhateverItsLastHeartbeatSaid() {
         StatusReport report = StatusReport.of("demo", new Read.Found<>("demo-state", STATE, "9"), new Read.Missing<>("demo-primary"),
                 List.of(keeper("k0", PostgresRole.PRIMARY, MemberState.RUNNING)), List.of(new PodView("k0", true, 0, false)));

@@ -197,8 +197,7 @@ public final class ChaosRun implements Callable<Integer> {
             }
             StatusReport report = cluster.status();
             lastStatus = report;
-            return report.primary() != null && report.members().stream().anyMatch(m -> m.name().equals(report.primary()) && "primary".equals(m.role()))
-                    && report.members().stream().filter(m -> !m.name().equals(report.primary())).allMatch(m -> "streaming".equals(m.state()));
+            return report.primaryReportsItself() && report.everyStandbyStreaming();
         }, HEALTHY_WITHIN_MS, "a healthy cluster");
     }
 
